@@ -1,0 +1,20 @@
+# The README's two commands: `make run` (set-up + ingest seeds/ into output/) and `make test`.
+.PHONY: run test setup bench lint clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	.venv/bin/keikaku ingest seeds/ --out output
+
+test: setup
+	.venv/bin/python -m pytest
+
+bench: setup
+	.venv/bin/python -m benchmarks
+
+lint: setup
+	.venv/bin/ruff check pipeline extractors schemas tests benchmarks
+
+clean:
+	rm -rf .venv output/*.csv output/*.parquet output/*.duckdb output/*.json output/*.txt

@@ -1,0 +1,1 @@
+"""Readers (file -> Document), segmentation (Document -> blocks) and one extractor per content kind."""

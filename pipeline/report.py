@@ -1,0 +1,69 @@
+"""The run report: documents by status, rows per table, quality issues by code, time per stage."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from .envelope import DocumentResult
+
+
+@dataclass(frozen=True)
+class RunReport:
+    documents: int
+    by_status: dict[str, int]
+    rows_per_table: dict[str, int]
+    issues_by_code: dict[str, int]
+    seconds_per_stage: dict[str, float]
+    failed: tuple[tuple[str, str, str], ...]  # (source_file, code, message)
+    seconds_total: float
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every document succeeded (ok or partial), 2 when some failed."""
+        return 2 if self.by_status.get("failed") else 0
+
+    def to_json(self) -> str:
+        payload = {
+            "documents": self.documents,
+            "by_status": self.by_status,
+            "rows_per_table": self.rows_per_table,
+            "issues_by_code": self.issues_by_code,
+            "seconds_per_stage": {k: round(v, 3) for k, v in self.seconds_per_stage.items()},
+            "seconds_total": round(self.seconds_total, 3),
+            "failed": [{"source_file": s, "error_code": c, "error_message": m} for s, c, m in self.failed],
+        }
+        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+    def to_text(self) -> str:
+        status = ", ".join(f"{n} {s}" for s, n in sorted(self.by_status.items()))
+        lines = [f"keikaku: {self.documents} documents ({status}) in {self.seconds_total:.1f} s"]
+        rows = ", ".join(f"{t} {n}" for t, n in self.rows_per_table.items())
+        lines.append(f"rows: {rows}")
+        if self.issues_by_code:
+            lines.append("quality: " + ", ".join(f"{c} {n}" for c, n in sorted(self.issues_by_code.items())))
+        if self.seconds_per_stage:
+            lines.append("time: " + ", ".join(f"{s} {t:.2f} s" for s, t in self.seconds_per_stage.items()))
+        for source, code, message in self.failed:
+            lines.append(f"failed: {source}: [{code}] {message}")
+        return "\n".join(lines) + "\n"
+
+
+def results_to_report(results: list[DocumentResult], rows_per_table: dict[str, int], seconds_total: float) -> RunReport:
+    stage_time: Counter[str] = Counter()
+    for result in results:
+        for stage, seconds in result.timings:
+            stage_time[stage] += seconds
+    codes = Counter(q.code for r in results for q in r.quality_rows())
+    return RunReport(
+        documents=len(results),
+        by_status=dict(sorted(Counter(r.status for r in results).items())),
+        rows_per_table=rows_per_table,
+        issues_by_code=dict(sorted(codes.items())),
+        seconds_per_stage=dict(stage_time),
+        failed=tuple(
+            (r.source.source_file, str(r.failure.code), r.failure.message) for r in results if r.failure is not None
+        ),
+        seconds_total=seconds_total,
+    )

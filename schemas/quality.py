@@ -1,0 +1,68 @@
+"""Stable problem codes. Users search for them, so a code is never renamed or reused.
+
+Input codes end up in ``documents.error_code``; all codes appear in ``quality.code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Code(StrEnum):
+    # --- input (the document could not be read) ---
+    EMPTY_FILE = "empty-file"
+    BINARY_FILE = "binary-file"
+    UNDECODABLE_TEXT = "undecodable-text"
+    UNSUPPORTED_TYPE = "unsupported-type"
+    UNREADABLE_FILE = "unreadable-file"
+    PDF_ENCRYPTED = "pdf-encrypted"
+    PDF_CORRUPT = "pdf-corrupt"
+    PDF_NO_PAGES = "pdf-no-pages"
+    PDF_NEEDS_OCR = "pdf-needs-ocr"
+    NO_CONTENT_FOUND = "no-content-found"
+    EXTRACTOR_FAILED = "extractor-failed"
+    DUPLICATE_INPUT = "duplicate-input"
+    INVALID_ROW_DROPPED = "invalid-row-dropped"
+    # --- validation of output tables ---
+    MISSING_COLUMN = "missing-column"
+    MISSING_TABLE = "missing-table"
+    REQUIRED_VALUE_MISSING = "required-value-missing"
+    NOT_A_NUMBER = "not-a-number"
+    NOT_AN_INTEGER = "not-an-integer"
+    NOT_A_BOOLEAN = "not-a-boolean"
+    VALUE_NOT_ALLOWED = "value-not-allowed"
+    OUT_OF_RANGE = "out-of-range"
+    BAD_MUNICIPALITY_CODE = "bad-municipality-code"
+    BAD_PERIOD = "bad-period"
+    BAD_ID = "bad-id"
+    DUPLICATE_KEY = "duplicate-key"
+    # --- extraction (data problems found in a document) ---
+    UNPARSED_VALUE = "unparsed-value"
+    UNKNOWN_MUNICIPALITY = "unknown-municipality"
+    MUNICIPALITY_CORRECTED = "municipality-corrected"
+    TOTAL_VIOLATED = "total-violated"
+    CELL_REPAIRED = "cell-repaired"
+    CELL_AMBIGUOUS = "cell-ambiguous"
+    DUPLICATE_NUMBER = "duplicate-number"
+    MISSING_NAME = "missing-name"
+    LABEL_PLACEMENT_UNCERTAIN = "label-placement-uncertain"
+    COUNT_MISMATCH = "count-mismatch"
+    REFERENCE_MISMATCH = "reference-mismatch"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A coded problem attached to a document result (becomes a ``quality`` row)."""
+
+    code: Code
+    severity: Severity
+    message: str
+    table: str | None = None
+    location: str | None = None
