@@ -65,6 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"keikaku: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
+    except FileExistsError as exc:
+        print(f"keikaku: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    except OSError as exc:
+        print(f"keikaku: error: cannot write the output: {exc.strerror or exc}; the previous output was left as it was",
+              file=sys.stderr)
+        return EXIT_FATAL
     except KeyboardInterrupt:
         print("keikaku: interrupted; the previous output was left as it was", file=sys.stderr)
         return EXIT_FATAL

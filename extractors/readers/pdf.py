@@ -21,17 +21,11 @@ CELL_GAP_FACTOR = 1.5  # a gap wider than this many character widths starts a ne
 
 def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity) -> Document | ReadFailure:
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect:
-        return ReadFailure(Code.PDF_ENCRYPTED, "the PDF is encrypted with a password; provide a decrypted copy")
-    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many types for damaged files
-        if "password" in str(exc).lower() or type(exc).__name__ == "PDFEncryptionError":
-            return ReadFailure(Code.PDF_ENCRYPTED, "the PDF is encrypted and cannot be opened without a password")
-        return ReadFailure(Code.PDF_CORRUPT, f"the PDF cannot be parsed ({type(exc).__name__}); the file may be truncated or damaged")
+    except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
+        return open_error_to_failure(exc)
     with pdf:
         try:
             pages = pages_of(pdf)
@@ -50,18 +44,72 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
     )
 
 
+def open_error_to_failure(exc: Exception) -> ReadFailure:
+    """pdfplumber wraps pdfminer's errors; look through the wrapper for the real cause."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    causes = [exc, *exc.args, exc.__cause__, exc.__context__]
+    if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
+        return ReadFailure(Code.PDF_ENCRYPTED, "the PDF is encrypted with a password; provide a decrypted copy")
+    return ReadFailure(Code.PDF_CORRUPT, "the PDF cannot be parsed; the file may be truncated or damaged")
+
+
 def pages_of(pdf: object) -> list[Page]:
+    """Ruled tables (pdfplumber's line-based finder) give rows of cells, empty cells kept;
+    all other text is grouped into lines from word positions. Lines are in reading order."""
     pages: list[Page] = []
     number = 0
     for page in pdf.pages:  # type: ignore[attr-defined]
-        words = page.dedupe_chars().extract_words(keep_blank_chars=False, use_text_flow=False)
-        lines = []
+        clean = page.dedupe_chars()
+        tables = clean.find_tables()
+        boxes = [t.bbox for t in tables]
+        words = [w for w in clean.extract_words() if not any(word_in_box(w, b) for b in boxes)]
+        pending: list[tuple[float, list[Cell], BBox]] = []
         for group in words_to_line_groups(words):
+            cells, bbox = words_to_cells(group)
+            pending.append((bbox.top, cells, bbox))
+        for table in tables:
+            pending.extend(table_to_rows(table))
+        lines = []
+        for _, cells, bbox in sorted(pending, key=lambda item: (item[0], item[2].x0)):
             number += 1
-            lines.append(words_to_line(group, page.page_number, number))
+            lines.append(Line(text="\t".join(c.text for c in cells), cells=tuple(cells), page=page.page_number, number=number, bbox=bbox))
         pages.append(Page(number=page.page_number, lines=tuple(lines), width=float(page.width), height=float(page.height)))
         page.flush_cache()
     return pages
+
+
+def word_in_box(word: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return x0 <= cx <= x1 and top <= cy <= bottom
+
+
+def table_to_rows(table: object) -> list[tuple[float, list[Cell], BBox]]:
+    """One line per table row; a cell pdfplumber reports as None (covered by a merged cell)
+    becomes an empty cell, as in text extractions."""
+    rows = []
+    for row in table.rows:  # type: ignore[attr-defined]
+        texts = table_row_texts(table, row)
+        cells = [
+            Cell(text=text, column=i, bbox=BBox(*box) if box else None)
+            for i, (text, box) in enumerate(zip(texts, row.cells))
+        ]
+        x0, top, x1, bottom = row.bbox
+        rows.append((top, cells, BBox(x0, top, x1, bottom)))
+    return rows
+
+
+def table_row_texts(table: object, row: object) -> list[str]:
+    page = table.page  # type: ignore[attr-defined]
+    texts = []
+    for box in row.cells:  # type: ignore[attr-defined]
+        if box is None:
+            texts.append("")
+            continue
+        text = page.crop(box, strict=False).extract_text() or ""
+        texts.append("".join(text.split()))
+    return texts
 
 
 def words_to_line_groups(words: list[dict]) -> list[list[dict]]:
@@ -74,7 +122,7 @@ def words_to_line_groups(words: list[dict]) -> list[list[dict]]:
     return [sorted(g, key=lambda w: w["x0"]) for g in groups]
 
 
-def words_to_line(words: list[dict], page_number: int, number: int) -> Line:
+def words_to_cells(words: list[dict]) -> tuple[list[Cell], BBox]:
     char_width = median((w["x1"] - w["x0"]) / max(len(w["text"]), 1) for w in words)
     cells: list[list[dict]] = [[words[0]]]
     for prev, word in zip(words, words[1:]):
@@ -82,13 +130,13 @@ def words_to_line(words: list[dict], page_number: int, number: int) -> Line:
             cells.append([word])
         else:
             cells[-1].append(word)
-    cell_objs = tuple(
+    cell_objs = [
         Cell(
             text="".join(w["text"] for w in group),
             column=i,
             bbox=BBox(group[0]["x0"], min(w["top"] for w in group), group[-1]["x1"], max(w["bottom"] for w in group)),
         )
         for i, group in enumerate(cells)
-    )
+    ]
     bbox = BBox(words[0]["x0"], min(w["top"] for w in words), words[-1]["x1"], max(w["bottom"] for w in words))
-    return Line(text="\t".join(c.text for c in cell_objs), cells=cell_objs, page=page_number, number=number, bbox=bbox)
+    return cell_objs, bbox

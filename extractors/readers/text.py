@@ -49,13 +49,17 @@ def bytes_to_text(data: bytes) -> tuple[str, str] | ReadFailure:
                 break
     if looks_binary(data):
         return ReadFailure(Code.BINARY_FILE, "the file holds binary data, not text (is it a PDF or an image with a .txt name?)")
-    for encoding in JAPANESE_ENCODINGS:
+    candidates = []
+    for rank, encoding in enumerate(JAPANESE_ENCODINGS):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if control_share(text) <= MAX_CONTROL_SHARE:
-            return text, encoding
+            candidates.append((implausible_share(text), rank, text, encoding))
+    if candidates:
+        _, _, text, encoding = min(candidates)
+        return text, encoding
     best = from_bytes(data).best()
     if best is not None and control_share(str(best)) <= MAX_CONTROL_SHARE:
         return str(best), best.encoding
@@ -69,6 +73,14 @@ def looks_binary(data: bytes) -> bool:
         return True
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
     return controls / max(len(sample), 1) > MAX_CONTROL_SHARE
+
+
+def implausible_share(text: str) -> float:
+    """Share of characters a wrong Japanese codec typically produces: half-width katakana and
+    private-use code points (EUC-JP bytes read as CP932 decode "successfully" into these)."""
+    sample = text[:65536]
+    bad = sum(1 for ch in sample if "\uff61" <= ch <= "\uff9f" or unicodedata.category(ch) == "Co")
+    return bad / max(len(sample), 1)
 
 
 def control_share(text: str) -> float:
