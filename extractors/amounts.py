@@ -1,0 +1,203 @@
+"""Printed amounts -> exact Decimal values with their unit (SPEC v1, Conventions: numbers).
+
+``1,718千円`` is 1718000 円, ``7億2217万円`` 722170000 円, ``▲ 680`` -680. Values are Decimal,
+never float; scale words (千, 万, 百万, 億, 兆 …) are applied to the value and removed from the
+unit; decimals keep the scale they were printed with (``▲0.50%`` is Decimal('-0.50')).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
+from itertools import pairwise
+
+from .textnorm import nfkc_keep_marks
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A parsed amount: exact value with scale applied, unit (None when none is printed), and
+    the text as printed (stripped), kept for the ``*_text`` columns."""
+
+    value: Decimal
+    unit: str | None
+    text: str
+
+
+# Scale words and their powers of ten; compounds (百万 = 10^6) are single words here.
+SCALES: dict[str, int] = {
+    "兆": 12,
+    "千億": 11,
+    "百億": 10,
+    "十億": 9,
+    "億": 8,
+    "千万": 7,
+    "百万": 6,
+    "十万": 5,
+    "万": 4,
+    "千": 3,
+}
+NEGATIVE_SIGNS = ("▲", "△", "-", "マイナス")  # ▲ and △ are the Japanese accounting minus
+POSITIVE_SIGNS = ("+", "±", "プラス")
+
+# Qualifiers printed around an amount; parse_qualified_amount returns them separately.
+PREFIX_QUALIFIERS = (
+    "おおむね",
+    "およそ",
+    "延べ",
+    "のべ",
+    "概ね",
+    "最大",
+    "最低",
+    "合計",
+    "約",
+    "延",
+    "うち",
+    "計",
+)
+SUFFIX_QUALIFIERS = ("以上", "以下", "未満", "程度", "前後", "超", "強", "弱")
+QUALIFIERS: frozenset[str] = frozenset(PREFIX_QUALIFIERS + SUFFIX_QUALIFIERS)
+
+MAX_DIGITS = 40  # longer digit strings are not amounts (and would strain Decimal precision)
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE = "|".join(sorted(SCALES, key=len, reverse=True))
+_SIGN = "|".join(re.escape(s) for s in NEGATIVE_SIGNS + POSITIVE_SIGNS)
+_PART_RE = re.compile(rf"(?P<number>{_NUMBER})\s*(?P<scale>{_SCALE})?", re.ASCII)
+# A unit starts with anything but a digit, sign, space, bracket or punctuation and has no space.
+_UNIT = r"[^\d\s.,+\-±()\[\]{}「」『』【】、。:;~/][^\s()\[\]{}「」『』【】、。:;~]{0,11}"
+AMOUNT_RE = re.compile(
+    rf"(?P<sign>{_SIGN})?\s*"
+    rf"(?P<body>(?:(?:{_NUMBER})\s*(?:{_SCALE})\s*)*(?:{_NUMBER})\s*(?:{_SCALE})?)"
+    rf"\s*(?P<unit>{_UNIT})?",
+    re.ASCII,
+)
+# Digits inside a unit: a square or cube after a letter (km2, m3, CO2) or a per-quantity after a
+# slash (人/10万人); any other digit means the text is not one amount.
+_UNIT_DIGITS_RE = re.compile(r"/[\d,.]+|(?<=[A-Za-z])[23](?=$|/)")
+# A scale word that begins a place name (千歳市, 千代田区, 千葉県) is no scale word.
+_PLACE_SUFFIXES = "市町村区郡県都府道"
+
+
+def parse_amount(text: str) -> Amount | None:
+    """The amount printed in ``text`` (the whole text, qualifiers like 約 or 以上 aside), or None.
+
+    ``1,718千円`` -> 1718000 円; ``24.8億円`` -> 2480000000 円; ``14人/年`` -> 14 人/年;
+    ``△1,234`` -> -1234; ``1.27`` -> 1.27 without unit; ``1万2千人`` -> 12000 人.
+    Text that is not an amount (``調査なし``, ``-``, ``千歳市``, ``1件 (R4実績)``) gives None:
+    split a trailing note off first with ``split_value_note``. Never raises.
+    """
+    return parse_qualified_amount(text)[1]
+
+
+def parse_qualified_amount(text: str) -> tuple[str | None, Amount | None]:
+    """(qualifier, amount) for ``約1,200人`` -> ("約", 1200 人), ``100人以上`` -> ("以上", 100 人).
+
+    A prefix and a suffix qualifier together are returned as ``約;以上``. (None, None) when
+    the text is not an amount.
+    """
+    printed = text.strip()
+    core, qualifiers = text_to_core_and_qualifiers(nfkc_keep_marks(printed))
+    amount = core_to_amount(core, printed)
+    if amount is None:
+        return None, None
+    return (";".join(qualifiers) or None), amount
+
+
+def text_to_core_and_qualifiers(text: str) -> tuple[str, list[str]]:
+    """Strip one prefix and one suffix qualifier: ``約1,200人以上`` -> ("1,200人", ["約", "以上"])."""
+    core, found = text.strip(), []
+    for prefix in PREFIX_QUALIFIERS:
+        if core.startswith(prefix) and len(core) > len(prefix):
+            core, found = core[len(prefix) :].lstrip(), [prefix]
+            break
+    for suffix in SUFFIX_QUALIFIERS:
+        if core.endswith(suffix) and len(core) > len(suffix):
+            core = core[: -len(suffix)].rstrip()
+            found.append(suffix)
+            break
+    return core, found
+
+
+def core_to_amount(core: str, printed: str) -> Amount | None:
+    """Parse a normalized, qualifier-free amount; ``printed`` becomes ``Amount.text``."""
+    match = AMOUNT_RE.fullmatch(core)
+    if match is None or sum(ch.isdigit() for ch in match["body"]) > MAX_DIGITS:
+        return None
+    unit = match["unit"]
+    if unit is not None and not unit_is_plausible(unit, scaled=match["body"][-1] in "千万億兆"):
+        return None
+    value = body_to_decimal(match["body"])
+    if value is None:
+        return None
+    if match["sign"] in NEGATIVE_SIGNS:
+        value = -value
+    if value.is_zero():
+        value = value.copy_abs()  # ▲0 is 0, not -0
+    return Amount(value=value, unit=unit, text=printed)
+
+
+def unit_is_plausible(unit: str, *, scaled: bool) -> bool:
+    """False for units with stray digits (``5件2024``) and for a place name read as scale word
+    plus unit (``5千歳市``: 千 + 歳市)."""
+    if any(ch.isdigit() for ch in _UNIT_DIGITS_RE.sub("", unit)):
+        return False
+    return not (scaled and unit[-1] in _PLACE_SUFFIXES)
+
+
+def body_to_decimal(body: str) -> Decimal | None:
+    """``7億2217万`` -> 722170000, ``1,718千`` -> 1718000, ``0.50`` -> 0.50 (printed scale kept).
+
+    Scale words must decrease from left to right (``2万3億`` is not a number). A scaled value
+    that comes out whole is made an integer (``24.8億`` -> 2480000000, not 2.48E+9).
+    """
+    parts = [(m["number"], SCALES[m["scale"]] if m["scale"] else 0) for m in _PART_RE.finditer(body)]
+    if any(a[1] <= b[1] for a, b in pairwise(parts)):
+        return None
+    if len(parts) == 1 and parts[0][1] == 0:
+        return Decimal(parts[0][0].replace(",", ""))
+    with localcontext() as ctx:
+        ctx.prec = MAX_DIGITS + 40
+        try:
+            total = sum((Decimal(n.replace(",", "")).scaleb(exp) for n, exp in parts), Decimal(0))
+            return total.quantize(Decimal(1)) if total == total.to_integral_value() else total
+        except InvalidOperation:
+            return None
+
+
+def decimal_to_text(d: Decimal) -> str:
+    """Plain decimal text for output: no exponent, no thousands separators, printed scale kept.
+
+    ``Decimal('1.7673E+10')`` -> ``17673000000``; ``Decimal('-0.50')`` -> ``-0.50``;
+    negative zero -> ``0``. Raises ValueError for NaN and infinities (a bug upstream).
+    """
+    if not d.is_finite():
+        raise ValueError(f"not a finite decimal: {d!r}")
+    text = format(d, "f")
+    return text.lstrip("-") if d.is_zero() else text
+
+
+_OPENERS = {")": "(", "）": "（"}
+
+
+def split_value_note(text: str) -> tuple[str, str | None]:
+    """Split a trailing parenthesised note off a value: ``1件 (R4実績)`` -> (``1件``, ``R4実績``).
+
+    Half- and full-width parentheses, nested ones inside the note too. Text without a trailing
+    note, or that is nothing but a note, is returned whole (stripped) with None.
+    """
+    stripped = text.strip()
+    if not stripped or stripped[-1] not in _OPENERS:
+        return stripped, None
+    depth = 0
+    for i in range(len(stripped) - 1, -1, -1):
+        ch = stripped[i]
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _OPENERS.values():
+            depth -= 1
+            if depth == 0:
+                value, note = stripped[:i].rstrip(), stripped[i + 1 : -1].strip()
+                return (value, note or None) if value else (stripped, None)
+    return stripped, None

@@ -1,0 +1,736 @@
+"""KPI tables (指標 with 基準値 / 実績 / 目標値) -> ``indicators`` rows.
+
+The recipe, one small function per step:
+
+    block -> grid (header rows, body rows)          ``block_to_grid``
+          -> column kinds from the body             ``grid_to_column_kinds``
+          -> column roles from header words,        ``grid_to_layout``
+             repaired where a header is shifted or missing
+          -> logical rows (continuations merged,    ``layout_to_drafts``
+             blank label = same as above)
+          -> IndicatorRow + issues                  ``draft_to_indicator``
+
+Nothing is tied to one document's layout: roles come from header words (基準値, 実績, 目標値,
+事業名 …), from what the body holds (values, labels, commentary) and from the order baseline <
+actual < target, never from fixed column numbers. The grid helpers at the top are shared with
+``timeseries``, which must not claim what ``block_is_kpi_table`` claims.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from schemas.quality import Code, Issue, Severity
+from schemas.tables import IndicatorRow
+
+from .amounts import parse_amount, split_value_note
+from .base import ExtractContext, Extraction, Extractor
+from .document import Block, BlockKind, Document, Line
+from .periods import find_periods, parse_period
+from .textnorm import circled_numbers_in, circled_to_int, join_lines, nfkc_keep_marks, rejoin_broken_lines, strip_spacing
+
+# --- grid: a TABLE block as header rows and body rows of normalized cells --------------------------
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One table row: normalized cell texts (padded to the grid width), the cells as printed
+    (NFKC, marks kept, for ``*_text``) and where the row was read."""
+
+    cells: tuple[str, ...]
+    printed: tuple[str, ...]
+    page: int
+    line: int
+
+    def location(self) -> str:
+        return f"page {self.page}, line {self.line}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    header: tuple[GridRow, ...]
+    body: tuple[GridRow, ...]
+    width: int
+
+    def header_parts(self, column: int) -> list[str]:
+        """The header cells of one column, top to bottom. An empty cell with header text below
+        it lies under a merged cell spanning from the left, and takes that cell's text
+        (``実績 | (blank)`` over ``R5 | R6`` is ``実績 R5``, ``実績 R6``)."""
+        parts = []
+        for r, row in enumerate(self.header):
+            text = row.cells[column]
+            if not text and any(lower.cells[column] for lower in self.header[r + 1 :]):
+                text = next((row.cells[k] for k in range(column - 1, -1, -1) if row.cells[k]), "")
+            if text:
+                parts.append(text)
+        return parts
+
+    def header_text(self, column: int) -> str:
+        """The merged header of one column (its header cells joined)."""
+        return " ".join(self.header_parts(column))
+
+    def body_column(self, column: int) -> list[str]:
+        return [row.cells[column] for row in self.body]
+
+
+# Printed where a value is missing on purpose: not an amount, and not an error either.
+PLACEHOLDER_RE = re.compile(
+    r"^(?:[-‐‑–—―ー−~*＊…・/／×x]+|なし|無し|該当なし|調査なし|未調査|調査中|未公表|非公表|公表前|"
+    r"未集計|集計中|算出中|算定中|未確定|未定|未実施|未把握|不明|皆減|n/?a|N/?A|NA|ND|nd|空欄)$"
+)
+
+
+def cell_to_text(raw: str) -> str:
+    """Normalized cell text: NFKC with marks kept, runs of white space made one space."""
+    return " ".join(nfkc_keep_marks(raw).split())
+
+
+def line_to_row(line: Line, width: int) -> GridRow:
+    printed = tuple(nfkc_keep_marks(c.text).strip() for c in line.cells)
+    cells = tuple(cell_to_text(c.text) for c in line.cells)
+    pad = width - len(cells)
+    return GridRow(cells=cells + ("",) * pad, printed=printed + ("",) * pad, page=line.page, line=line.number)
+
+
+def value_main(text: str) -> str:
+    """The value part of a cell, its trailing note removed: ``1件 (R4実績)`` -> ``1件``."""
+    return split_value_note(text)[0]
+
+
+# ``1 産業振興``: a list number and a name, which parse_amount would read as 1 of unit 産業振興.
+NUMBERED_LABEL_RE = re.compile(r"\d{1,2}\s+[^\d\s]{3,}")
+
+
+def is_value_text(text: str) -> bool:
+    """An amount, possibly with a trailing note (``24.8億円 (R4実績)``, ``▲ 680``, ``1.27``)."""
+    main = value_main(text)
+    return bool(text) and parse_amount(main) is not None and not NUMBERED_LABEL_RE.fullmatch(main)
+
+
+def is_placeholder_text(text: str) -> bool:
+    """Text printed instead of a value on purpose: ``-``, ``調査なし (次回R8)``, ``未公表``."""
+    return bool(PLACEHOLDER_RE.match(value_main(text).replace(" ", "")))
+
+
+def is_period_label(text: str) -> bool:
+    """A header-like period (``R6``, ``2025年``, ``H26 (2014)``), not a data value: numbers with
+    separators, decimals, signs or units other than 年/年度 are data."""
+    if not text or parse_period(text) is None:
+        return False
+    amount = parse_amount(value_main(text))
+    if amount is None:
+        return True
+    return amount.unit in (None, "年", "年度") and not re.search(r"[,.▲△+\-]", amount.text)
+
+
+def row_has_data(row: GridRow) -> bool:
+    return any(is_value_text(c) and not is_period_label(c) for c in row.cells)
+
+
+def block_to_grid(block: Block) -> Grid:
+    """Header rows are the leading rows without data values; the rest is the body."""
+    lines = [line for line in block.lines if not line.is_blank]
+    width = max((len(line.cells) for line in lines), default=0)
+    rows = [line_to_row(line, width) for line in lines]
+    split = next((i for i, row in enumerate(rows) if row_has_data(row)), len(rows))
+    return Grid(header=tuple(rows[:split]), body=tuple(rows[split:]), width=width)
+
+
+UNIT_NOTE_RE = re.compile(r"単位\s*[:：]?\s*(?P<unit>[^)）\s、,;]+)")
+
+
+def context_to_unit(context: Sequence[str], nearest: int = 2) -> str | None:
+    """The unit of a ``(単位：人)`` note among the last ``nearest`` context lines (a note further
+    up belongs to another table)."""
+    for line in reversed(context[-nearest:]):
+        match = UNIT_NOTE_RE.search(cell_to_text(line))
+        if match:
+            return match["unit"]
+    return None
+
+
+# --- column kinds, from what the body holds --------------------------------------------------------
+
+
+class ColumnKind(StrEnum):
+    EMPTY = "empty"
+    VALUE = "value"  # amounts (and placeholders)
+    PERIOD = "period"  # periods only (基準年: H30)
+    TEXT = "text"  # short labels
+    COMMENT = "comment"  # sentences
+
+
+COMMENT_MIN_LENGTH = 30  # cells this long on average are sentences, not labels
+
+
+def cells_to_column_kind(cells: Sequence[str]) -> ColumnKind:
+    filled = [c for c in cells if c]
+    if not filled:
+        return ColumnKind.EMPTY
+    values = sum(1 for c in filled if is_value_text(c))
+    placeholders = sum(1 for c in filled if not is_value_text(c) and is_placeholder_text(c))
+    if all(is_period_label(c) and len(c) <= 16 for c in filled):
+        return ColumnKind.PERIOD
+    if values and (values + placeholders) * 2 >= len(filled):
+        return ColumnKind.VALUE
+    average = sum(len(c) for c in filled) / len(filled)
+    if average >= COMMENT_MIN_LENGTH or any("。" in c for c in filled):
+        return ColumnKind.COMMENT
+    return ColumnKind.TEXT
+
+
+def grid_to_column_kinds(grid: Grid) -> tuple[ColumnKind, ...]:
+    return tuple(cells_to_column_kind(grid.body_column(c)) for c in range(grid.width))
+
+
+# --- column roles, from header words ------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    GOAL = "goal"
+    MEASURE = "measure"
+    INDICATOR = "indicator"
+    UNIT = "unit"
+    BASELINE = "baseline"
+    ACTUAL = "actual"
+    TARGET = "target"
+    OTHER = "other"  # a column keikaku reads past (commentary, 達成率, 前年比 …)
+
+
+VALUE_ROLES = (Role.BASELINE, Role.ACTUAL, Role.TARGET)  # also their printed order
+LABEL_ROLES = (Role.GOAL, Role.MEASURE, Role.INDICATOR)
+
+# Checked in this order; the first role with a word in the header wins.
+LABEL_WORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
+    (Role.GOAL, ("基本目標", "政策目標", "施策目標", "基本方針")),
+    (Role.MEASURE, ("事業名", "事業", "施策", "取組名", "分野", "政策")),
+    (Role.INDICATOR, ("指標", "項目", "KPI", "名称")),
+)
+VALUE_WORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
+    (Role.GOAL, ("基本目標", "政策目標", "施策目標")),  # before TARGET: they contain 目標
+    (Role.BASELINE, ("基準値", "基準", "現状値", "現況値", "策定時", "当初値", "初期値")),
+    (Role.ACTUAL, ("実績", "直近値", "現在値", "最新値", "達成値")),
+    (Role.TARGET, ("目標値", "目標", "目指す")),
+)
+UNIT_WORDS = ("単位",)
+# Header words of commentary: above a value column they were shifted off their own column.
+COMMENT_WORDS = ("取組", "取り組", "方向性", "備考", "考え方", "説明", "課題", "所見", "理由", "コメント", "内容", "状況")
+KPI_WORDS = ("KPI", "指標")
+
+
+def header_to_role(header: str, kind: ColumnKind) -> Role | None:
+    """The role a header names for a column of this kind; None when it names none."""
+    if not header:
+        return None
+    if any(w in header for w in UNIT_WORDS) and len(header) <= 6:
+        return Role.UNIT
+    if kind in (ColumnKind.TEXT, ColumnKind.COMMENT, ColumnKind.EMPTY):
+        return next((role for role, words in LABEL_WORDS if any(w in header for w in words)), None)
+    if kind in (ColumnKind.VALUE, ColumnKind.PERIOD):
+        role = next((role for role, words in VALUE_WORDS if any(w in header for w in words)), None)
+        if role is not None:
+            return role
+        return None if header_is_period_only(header) else Role.OTHER
+    return Role.OTHER
+
+
+def header_is_period_only(header: str) -> bool:
+    """``R9``, ``令和9年度``, ``(R6)``: a period and nothing a role could be read from."""
+    found = find_periods(header)
+    rest = header
+    for span, _ in found:
+        rest = rest.replace(span, "", 1)
+    return bool(found) and not re.sub(r"[\s()（）\[\]年度時点末]", "", rest)
+
+
+def header_period(header: str) -> str | None:
+    """The period a header cell prints (``R6実績`` -> FY2024), None for ``基準値``."""
+    return parse_period(header) if header else None
+
+
+# --- layout: the role of every column, and the period its header prints -----------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which column holds what. ``roles[c]`` is None for a column keikaku ignores; ``periods[c]``
+    is the period a value column's header prints; ``period_columns`` maps a value role to a
+    column that prints its period row by row (基準年: H30)."""
+
+    grid: Grid
+    kinds: tuple[ColumnKind, ...]
+    headers: tuple[str, ...]
+    roles: tuple[Role | None, ...]
+    periods: tuple[str | None, ...]
+    period_columns: Mapping[Role, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # header repairs, reported as info issues
+
+    def column_of(self, role: Role) -> int | None:
+        """The column of a role; for repeated value roles the rightmost (the latest)."""
+        columns = [c for c, r in enumerate(self.roles) if r is role]
+        return columns[-1] if columns else None
+
+
+def grid_to_layout(grid: Grid) -> Layout | None:
+    """Roles of every column, or None when the block is not a KPI table."""
+    if not grid.header or not grid.body:
+        return None
+    kinds = grid_to_column_kinds(grid)
+    headers, notes = shift_misplaced_headers(grid, kinds)
+    roles = [header_to_role(h, k) for h, k in zip(headers, kinds, strict=True)]
+    if not table_names_kpi_roles(headers, roles, kinds):
+        return None
+    roles, inferred = infer_missing_value_roles(roles, kinds, headers)
+    roles, period_columns = separate_period_columns(roles, kinds)
+    roles = assign_label_roles(grid, kinds, roles)
+    if Role.INDICATOR not in roles:
+        return None
+    periods = tuple(header_period(h) if r in VALUE_ROLES else None for h, r in zip(headers, roles, strict=True))
+    return Layout(grid, kinds, tuple(headers), tuple(roles), periods, period_columns, tuple(notes + inferred))
+
+
+def separate_period_columns(roles: Sequence[Role | None], kinds: Sequence[ColumnKind]) -> tuple[list[Role | None], dict[Role, int]]:
+    """A column of periods (基準年 | H30) prints the period of the values its header names, or
+    else of the value column right of it."""
+    out = list(roles)
+    found: dict[Role, int] = {}
+    for c, kind in enumerate(kinds):
+        if kind is not ColumnKind.PERIOD:
+            continue
+        role = out[c]
+        if role not in VALUE_ROLES:
+            right = next((k for k in range(c + 1, len(kinds)) if kinds[k] is ColumnKind.VALUE), None)
+            role = out[right] if right is not None else None
+        if role in VALUE_ROLES and role is not None:
+            found[role] = c
+        out[c] = None
+    return out, found
+
+
+def grid_headers(grid: Grid) -> list[str]:
+    return [grid.header_text(c) for c in range(grid.width)]
+
+
+def shift_misplaced_headers(grid: Grid, kinds: Sequence[ColumnKind]) -> tuple[list[str], list[str]]:
+    """Move a commentary header that sits above a value column to the neighbouring commentary
+    column that has no header (merged header cells often print one column off)."""
+    headers = grid_headers(grid)
+    notes = []
+    for c, header in enumerate(headers):
+        if kinds[c] is not ColumnKind.VALUE or not any(w in header for w in COMMENT_WORDS):
+            continue
+        if any(w in header for _, words in VALUE_WORDS for w in words):
+            continue
+        for n in (c + 1, c - 1):
+            if 0 <= n < grid.width and not headers[n] and kinds[n] in (ColumnKind.COMMENT, ColumnKind.TEXT):
+                headers[n], headers[c] = header, ""
+                notes.append(f"header '{header}' printed above column {c + 1} belongs to column {n + 1}")
+                break
+    return headers, notes
+
+
+def table_names_kpi_roles(headers: Sequence[str], roles: Sequence[Role | None], kinds: Sequence[ColumnKind]) -> bool:
+    """A KPI table names two of 基準値 / 実績 / 目標値 over value columns, or one of them and
+    the words KPI or 指標; a table whose header only prints periods is a time series."""
+    named = {r for r, k in zip(roles, kinds, strict=True) if r in VALUE_ROLES and k is ColumnKind.VALUE}
+    says_kpi = any(w in h for h in headers for w in KPI_WORDS)
+    return len(named) >= 2 or (len(named) == 1 and says_kpi)
+
+
+def infer_missing_value_roles(
+    roles: Sequence[Role | None], kinds: Sequence[ColumnKind], headers: Sequence[str]
+) -> tuple[list[Role | None], list[str]]:
+    """Give a value column without a role word the one missing role its position allows.
+
+    Between the last column with a known role and the next one, only roles in between in the
+    order baseline < actual < target fit; a gap gets roles only when it has exactly as many
+    unnamed value columns as missing roles (a column of values between 実績 and the commentary
+    with no header is the target)."""
+    out = list(roles)
+    notes = []
+    order = {role: i for i, role in enumerate(VALUE_ROLES)}
+    value_columns = [c for c, k in enumerate(kinds) if k is ColumnKind.VALUE and out[c] in (*VALUE_ROLES, None)]
+    known = [(c, out[c]) for c in value_columns if out[c] is not None]
+    present = {r for _, r in known}
+    bounds = [(-1, -1)] + [(c, order[r]) for c, r in known if r is not None] + [(len(out), len(VALUE_ROLES))]
+    for (left_col, left_rank), (right_col, right_rank) in zip(bounds, bounds[1:], strict=False):
+        gap = [c for c in value_columns if left_col < c < right_col and out[c] is None]
+        missing = [r for r in VALUE_ROLES[left_rank + 1 : right_rank] if r not in present]
+        if gap and len(gap) == len(missing):
+            for c, role in zip(gap, missing, strict=True):
+                out[c] = role
+                what = f"header '{headers[c]}'" if headers[c] else "no header"
+                notes.append(f"column {c + 1} ({what}) read as {role.value} from its position")
+    return out, notes
+
+
+def assign_label_roles(grid: Grid, kinds: Sequence[ColumnKind], roles: Sequence[Role | None]) -> list[Role | None]:
+    """Label columns are the text columns left of the first value column (text right of the
+    values is commentary, whatever its header says). The indicator is the
+    one whose header names it only if another names a measure; otherwise the column whose cells
+    are numbered ①②…, else the rightmost (names sit next to their values). The measure is the
+    label column just left of the indicator; a column headed 基本目標 is the goal."""
+    out = list(roles)
+    first_value = next((c for c, k in enumerate(kinds) if k is ColumnKind.VALUE), grid.width)
+    text_kinds = (ColumnKind.TEXT, ColumnKind.COMMENT)  # long names are still names left of the values
+    labels = [c for c in range(first_value) if kinds[c] in text_kinds and out[c] is not Role.UNIT]
+    for c in range(grid.width):
+        if c not in labels and out[c] in LABEL_ROLES:
+            out[c] = Role.OTHER if kinds[c] is not ColumnKind.EMPTY else None
+    if not labels:
+        return out
+    named = {c: out[c] for c in labels}
+    indicator = choose_indicator_column(grid, labels, named)
+    for c in labels:
+        out[c] = Role.GOAL if named[c] is Role.GOAL and c != indicator else None
+    out[indicator] = Role.INDICATOR
+    left = [c for c in labels if c < indicator and out[c] is None]
+    measure_named = [c for c in left if named[c] is Role.MEASURE]
+    measure = measure_named[-1] if measure_named else (left[-1] if left else None)
+    if measure is not None:
+        out[measure] = Role.MEASURE
+    return out
+
+
+def choose_indicator_column(grid: Grid, labels: Sequence[int], named: dict[int, Role | None]) -> int:
+    by_word = [c for c in labels if named[c] is Role.INDICATOR]
+    if by_word and any(named[c] in (Role.MEASURE, Role.GOAL) for c in labels):
+        return by_word[-1]
+    numbered = [c for c in labels if numbered_share(grid.body_column(c)) >= 0.5]
+    if len(numbered) == 1:
+        return numbered[0]
+    return labels[-1]
+
+
+def numbered_share(cells: Sequence[str]) -> float:
+    filled = [c for c in cells if c]
+    return sum(1 for c in filled if circled_to_int(c[0]) is not None) / len(filled) if filled else 0.0
+
+
+def block_to_layout(block: Block) -> Layout | None:
+    if block.kind is not BlockKind.TABLE:
+        return None
+    return grid_to_layout(block_to_grid(block))
+
+
+def block_is_kpi_table(block: Block) -> bool:
+    """The test ``timeseries`` uses to leave KPI tables alone."""
+    return block_to_layout(block) is not None
+
+
+# --- logical rows ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One indicator as read from one or more physical rows, before values are parsed."""
+
+    indicator: str
+    measure: str | None
+    goal: str | None
+    cells: tuple[tuple[Role, str, str | None], ...]  # (role, printed cell, period column cell)
+    unit: str | None
+    location: str
+
+    @property
+    def number(self) -> int | None:
+        """The circled number the name is printed with (①…), which footnotes refer to."""
+        return circled_to_int(self.indicator[0]) if self.indicator else None
+
+
+ENUMERATOR_RE = re.compile(r"^(?:[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf\u2776-\u2793]|\(\d{1,2}\)|\d{1,2}[.)])")
+
+
+def layout_to_drafts(layout: Layout) -> tuple[list[Draft], list[Issue]]:
+    """Physical body rows -> indicators.
+
+    A blank goal or measure cell means "same as above"; a row holding only goal or measure text
+    is a group label for the rows below (two such rows in a row are one wrapped label). A row
+    with a name but no values names the values of the next row when that row has none, starts
+    an indicator without values when it is numbered (①), and otherwise continues the name above
+    (a wrapped cell)."""
+    indicator_col = layout.column_of(Role.INDICATOR)
+    assert indicator_col is not None
+    body = [row for row in layout.grid.body if any(row.cells)]
+    fill: dict[Role, str | None] = {Role.GOAL: None, Role.MEASURE: None}
+    drafts: list[Draft] = []
+    issues: list[Issue] = []
+    pending = ""
+    label_only_before = False
+    for i, row in enumerate(body):
+        name = row.cells[indicator_col]
+        has_values = row_has_role_values(layout, row)
+        fill = update_labels(fill, row_labels(layout, row), continue_previous=label_only_before)
+        label_only_before = not name and not has_values
+        if label_only_before:
+            continue
+        if not has_values:
+            next_row = body[i + 1] if i + 1 < len(body) else None
+            if next_row is not None and not next_row.cells[indicator_col] and row_has_role_values(layout, next_row):
+                pending = join_lines(pending, name) if pending else name
+            elif drafts and not ENUMERATOR_RE.match(name):
+                drafts[-1] = replace(drafts[-1], indicator=join_lines(drafts[-1].indicator, name))
+            else:
+                drafts.append(row_to_draft(layout, row, name, fill))
+            continue
+        name = join_lines(pending, name) if pending and name else (name or pending)
+        pending = ""
+        if not name:
+            message = "KPI row with values but no indicator name: skipped"
+            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, message, "indicators", row.location()))
+            continue
+        drafts.append(row_to_draft(layout, row, name, fill))
+    return drafts, issues
+
+
+def row_labels(layout: Layout, row: GridRow) -> dict[Role, str]:
+    return {role: row.cells[c] for role in (Role.GOAL, Role.MEASURE) if (c := layout.column_of(role)) is not None}
+
+
+def update_labels(fill: dict[Role, str | None], labels: dict[Role, str], *, continue_previous: bool) -> dict[Role, str | None]:
+    """Forward-fill goal and measure; ``continue_previous`` joins a wrapped label's second line."""
+    out = dict(fill)
+    for role, text in labels.items():
+        if text:
+            previous = out.get(role)
+            out[role] = join_lines(previous, text) if continue_previous and previous else text
+    return out
+
+
+def row_has_role_values(layout: Layout, row: GridRow) -> bool:
+    return any(row.cells[c] for c, r in enumerate(layout.roles) if r in VALUE_ROLES)
+
+
+def row_to_draft(layout: Layout, row: GridRow, name: str, fill: dict[Role, str | None]) -> Draft:
+    cells = []
+    for role in VALUE_ROLES:
+        c = layout.column_of(role)
+        if c is None:
+            continue
+        period_col = layout.period_columns.get(role)
+        period_cell = row.cells[period_col] if period_col is not None else None
+        cells.append((role, row.printed[c], period_cell or None))
+    unit_col = layout.column_of(Role.UNIT)
+    unit = (row.cells[unit_col] or None) if unit_col is not None else None
+    return Draft(name, fill[Role.MEASURE], fill[Role.GOAL], tuple(cells), unit, row.location())
+
+
+# --- values ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value cell read: exact value, unit, period and the cell as printed."""
+
+    value: Decimal | None = None
+    unit: str | None = None
+    period: str | None = None
+    text: str | None = None
+
+
+def cell_to_reading(printed: str, column_period: str | None, unit: str | None = None) -> tuple[Reading, str | None]:
+    """(reading, problem). A note's period (``1件 (R4実績)``) beats the header's (``基準値``);
+    a placeholder (``調査なし``) keeps its text and the column period but has no value; a unit
+    column's unit is applied to bare numbers (so 千円 scales them)."""
+    if not printed:
+        return Reading(), None
+    main, note = split_value_note(printed)
+    amount = parse_amount(main)
+    if amount is not None and amount.unit is None and unit:
+        amount = parse_amount(main + unit) or amount
+    if amount is None:
+        problem = None if is_placeholder_text(printed) else f"'{printed}' is not a value keikaku can read"
+        return Reading(period=column_period, text=printed), problem
+    note_period = parse_period(note) if note else None
+    return Reading(amount.value, amount.unit, note_period or column_period, printed), None
+
+
+# --- goals: the 基本目標 heading a table sits under ------------------------------------------------------
+
+GOAL_HEADING_RE = re.compile(
+    r"^[\s\-・■□●◆◇▶▷]*【?\s*(?P<label>基本目標|政策目標|施策目標)\s*[:：]?\s*"
+    r"(?P<number>\d{1,2}|[IVX]{1,4}|[一二三四五六七八九十]{1,3}|[\u2460-\u2473])\s*】?\s*[:：.．]?\s*(?P<title>.*)$"
+)
+
+
+def goal_number(text: str) -> str:
+    number = circled_to_int(text)
+    return str(number) if number is not None else text
+
+
+def heading_continuations(lines: Sequence[str], most: int = 3) -> list[str]:
+    """Lines that may continue a heading: up to the first note (単位, ※, a bracketed line)."""
+    out = []
+    for line in lines[:most]:
+        if "単位" in line or line.startswith(("(", "（", "※", "[")):
+            break
+        out.append(line)
+    return out
+
+
+def lines_to_goal(lines: Sequence[str]) -> str | None:
+    """The last goal heading among ``lines`` as ``基本目標1 安定した雇用を…``; a heading broken
+    over several lines is joined (``…とともに、`` + ``経済を…``), and ``【基本目標1】…`` reads the
+    same as ``基本目標 1 …``."""
+    texts = [cell_to_text(t) for t in lines]
+    goal = None
+    for i, text in enumerate(texts):
+        match = GOAL_HEADING_RE.match(text)
+        if match is None or match["title"].startswith("【"):
+            continue
+        title = rejoin_broken_lines("\n".join([match["title"], *heading_continuations(texts[i + 1 :])])).split("\n")[0]
+        if not title and i + 1 < len(texts):
+            title = texts[i + 1]
+        if title:
+            goal = f"{match['label']}{goal_number(match['number'])} {title}"
+    return goal
+
+
+def blocks_to_goals(blocks: Sequence[Block]) -> dict[int, str | None]:
+    """Goal in force at every TABLE block: the last heading of the text before it (or, when the
+    text blocks are not at hand, of the block's own context)."""
+    current: str | None = None
+    goals: dict[int, str | None] = {}
+    for block in blocks:
+        if block.kind is BlockKind.TEXT:
+            current = lines_to_goal([line.text for line in block.lines]) or current
+        else:
+            goals[block.index] = current or lines_to_goal(block.context)
+    return goals
+
+
+# --- footnotes: ``①課税状況調 (基準値: 2022年、目標値: 計画期間終了時点)`` below a table -----------
+
+FOOTNOTE_RE = re.compile(r"^[\s\-・※*]*(?P<numbers>[\u2460-\u2473]+)")
+FOOTNOTE_WORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
+    (Role.BASELINE, ("基準値", "基準年度", "基準年", "基準")),
+    (Role.ACTUAL, ("実績値", "実績")),
+    (Role.TARGET, ("目標値", "目標年度", "目標年", "目標")),
+)
+FOOTNOTE_LINES = 20  # text lines after a table searched for its footnotes
+
+
+def lines_to_footnote_periods(lines: Sequence[str]) -> dict[int, dict[Role, str]]:
+    """Periods that numbered notes give per indicator: ``①②… (基準値: 2022年度、…)`` ->
+    {1: {baseline: FY2022}, 2: {…}}. A note without a period (計画期間終了時点) gives none."""
+    found: dict[int, dict[Role, str]] = {}
+    for line in lines:
+        text = cell_to_text(line)
+        match = FOOTNOTE_RE.match(text)
+        if match is None:
+            continue
+        for role, words in FOOTNOTE_WORDS:
+            stated = next((m for w in words if (m := re.search(rf"{w}\s*[:：]\s*(?P<what>[^、,;；)）]+)", text))), None)
+            period = parse_period(stated["what"]) if stated else None
+            if period is None:
+                continue
+            for number in circled_numbers_in(match["numbers"]):
+                found.setdefault(number, {})[role] = period
+    return found
+
+
+def blocks_to_following_text(blocks: Sequence[Block]) -> dict[int, list[str]]:
+    """For every TABLE block, the first text lines between it and the next TABLE block."""
+    following: dict[int, list[str]] = {}
+    table: int | None = None
+    for block in blocks:
+        if block.kind is BlockKind.TABLE:
+            table = block.index
+            following[table] = []
+        elif table is not None:
+            following[table].extend(line.text for line in block.lines if not line.is_blank)
+    return {index: lines[:FOOTNOTE_LINES] for index, lines in following.items()}
+
+
+# --- rows ---------------------------------------------------------------------------------------------------
+
+
+def clean_indicator(name: str) -> str:
+    """``①1人あたりの総所得`` -> ``1人あたりの総所得``; spaces of wrapped lines removed."""
+    text = cell_to_text(name)
+    while text and circled_to_int(text[0]) is not None:
+        text = text[1:].lstrip()
+    return strip_spacing(text)
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    """What the text around a KPI table says: its goal, its unit, its footnoted periods."""
+
+    goal: str | None = None
+    unit: str | None = None
+    footnote_periods: Mapping[int, Mapping[Role, str]] = field(default_factory=dict)
+
+
+def draft_to_indicator(draft: Draft, layout: Layout, facts: TableFacts, doc_id: str, row: int) -> tuple[IndicatorRow, list[Issue]]:
+    """Values parsed; a period comes from the cell's note, else the row's period column, else
+    a footnote on the indicator, else the column header."""
+    readings: dict[Role, Reading] = {}
+    issues = []
+    footnoted = facts.footnote_periods.get(draft.number or 0, {})
+    for role, printed, period_cell in draft.cells:
+        column = layout.column_of(role)
+        assert column is not None
+        row_period = parse_period(period_cell) if period_cell else None
+        period = row_period or footnoted.get(role) or layout.periods[column]
+        reading, problem = cell_to_reading(printed, period, draft.unit or facts.unit)
+        readings[role] = reading
+        if problem:
+            severity = Severity.WARNING if re.search(r"\d", printed) else Severity.INFO
+            message = f"{role.value} of '{clean_indicator(draft.indicator)}': {problem}"
+            issues.append(Issue(Code.UNPARSED_VALUE, severity, message, "indicators", draft.location))
+    base, actual, target = (readings.get(r, Reading()) for r in VALUE_ROLES)
+    indicator = IndicatorRow(
+        doc_id=doc_id,
+        row=row,
+        goal=draft.goal or facts.goal,
+        measure=draft.measure,
+        indicator=clean_indicator(draft.indicator),
+        baseline_value=base.value, baseline_unit=base.unit, baseline_period=base.period, baseline_text=base.text,
+        actual_value=actual.value, actual_unit=actual.unit, actual_period=actual.period, actual_text=actual.text,
+        target_value=target.value, target_unit=target.unit, target_period=target.period, target_text=target.text,
+    )  # fmt: skip
+    return indicator, issues
+
+
+def layout_to_indicators(layout: Layout, facts: TableFacts, doc_id: str, first_row: int) -> tuple[list[IndicatorRow], list[Issue]]:
+    drafts, issues = layout_to_drafts(layout)
+    location = layout.grid.header[0].location()
+    notes = [Issue(Code.CELL_REPAIRED, Severity.INFO, f"KPI table: {note}", "indicators", location) for note in layout.notes]
+    rows: list[IndicatorRow] = []
+    for draft in drafts:
+        indicator, problems = draft_to_indicator(draft, layout, facts, doc_id, first_row + len(rows))
+        issues.extend(problems)
+        if indicator.indicator:
+            rows.append(indicator)
+    return rows, notes + issues
+
+
+class KpiExtractor(Extractor):
+    """KPI tables -> ``indicators``: TABLE blocks whose header names two of 基準値 / 実績 / 目標値
+    (or one and the word KPI / 指標) over columns of values, with a column of indicator names."""
+
+    name = "kpi"
+
+    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
+        goals = blocks_to_goals(blocks)
+        following = blocks_to_following_text(blocks)
+        rows: list[IndicatorRow] = []
+        issues: list[Issue] = []
+        for block in blocks:
+            layout = block_to_layout(block)
+            if layout is None:
+                continue
+            facts = TableFacts(
+                goal=goals.get(block.index),
+                unit=context_to_unit(block.context),
+                footnote_periods=lines_to_footnote_periods(following.get(block.index, [])),
+            )
+            found, problems = layout_to_indicators(layout, facts, document.doc_id, len(rows))
+            rows.extend(found)
+            issues.extend(problems)
+        return Extraction(indicators=tuple(rows), issues=tuple(issues))
