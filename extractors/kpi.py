@@ -12,8 +12,8 @@ The recipe, one small function per step:
 
 Nothing is tied to one document's layout: roles come from header words (基準値, 実績, 目標値,
 事業名 …), from what the body holds (values, labels, commentary) and from the order baseline <
-actual < target, never from fixed column numbers. The grid helpers at the top are shared with
-``timeseries``, which must not claim what ``block_is_kpi_table`` claims.
+actual < target, never from fixed column numbers. Grid helpers live in ``grid`` (shared with
+``timeseries``, which must not claim what ``block_is_kpi_table`` claims).
 """
 
 from __future__ import annotations
@@ -29,163 +29,19 @@ from schemas.tables import IndicatorRow
 
 from .amounts import parse_amount, split_value_note
 from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document, Line
-from .periods import find_periods, parse_period
-from .textnorm import circled_numbers_in, circled_to_int, join_lines, nfkc_keep_marks, rejoin_broken_lines, strip_spacing
-
-# --- grid: a TABLE block as header rows and body rows of normalized cells --------------------------
-
-
-@dataclass(frozen=True)
-class GridRow:
-    """One table row: normalized cell texts (padded to the grid width), the cells as printed
-    (NFKC, marks kept, for ``*_text``) and where the row was read."""
-
-    cells: tuple[str, ...]
-    printed: tuple[str, ...]
-    page: int
-    line: int
-
-    def location(self) -> str:
-        return f"page {self.page}, line {self.line}"
-
-
-@dataclass(frozen=True)
-class Grid:
-    header: tuple[GridRow, ...]
-    body: tuple[GridRow, ...]
-    width: int
-
-    def header_parts(self, column: int) -> list[str]:
-        """The header cells of one column, top to bottom. An empty cell with header text below
-        it lies under a merged cell spanning from the left, and takes that cell's text
-        (``実績 | (blank)`` over ``R5 | R6`` is ``実績 R5``, ``実績 R6``)."""
-        parts = []
-        for r, row in enumerate(self.header):
-            text = row.cells[column]
-            if not text and any(lower.cells[column] for lower in self.header[r + 1 :]):
-                text = next((row.cells[k] for k in range(column - 1, -1, -1) if row.cells[k]), "")
-            if text:
-                parts.append(text)
-        return parts
-
-    def header_text(self, column: int) -> str:
-        """The merged header of one column (its header cells joined)."""
-        return " ".join(self.header_parts(column))
-
-    def body_column(self, column: int) -> list[str]:
-        return [row.cells[column] for row in self.body]
-
-
-# Printed where a value is missing on purpose: not an amount, and not an error either.
-PLACEHOLDER_RE = re.compile(
-    r"^(?:[-‐‑–—―ー−~*＊…・/／×x]+|なし|無し|該当なし|調査なし|未調査|調査中|未公表|非公表|公表前|"
-    r"未集計|集計中|算出中|算定中|未確定|未定|未実施|未把握|不明|皆減|n/?a|N/?A|NA|ND|nd|空欄)$"
+from .document import Block, BlockKind, Document
+from .grid import (
+    ColumnKind,
+    Grid,
+    GridRow,
+    block_to_grid,
+    cell_to_text,
+    context_to_unit,
+    grid_to_column_kinds,
+    is_placeholder_text,
 )
-
-
-def cell_to_text(raw: str) -> str:
-    """Normalized cell text: NFKC with marks kept, runs of white space made one space."""
-    return " ".join(nfkc_keep_marks(raw).split())
-
-
-def line_to_row(line: Line, width: int) -> GridRow:
-    printed = tuple(nfkc_keep_marks(c.text).strip() for c in line.cells)
-    cells = tuple(cell_to_text(c.text) for c in line.cells)
-    pad = width - len(cells)
-    return GridRow(cells=cells + ("",) * pad, printed=printed + ("",) * pad, page=line.page, line=line.number)
-
-
-def value_main(text: str) -> str:
-    """The value part of a cell, its trailing note removed: ``1件 (R4実績)`` -> ``1件``."""
-    return split_value_note(text)[0]
-
-
-# ``1 産業振興``: a list number and a name, which parse_amount would read as 1 of unit 産業振興.
-NUMBERED_LABEL_RE = re.compile(r"\d{1,2}\s+[^\d\s]{3,}")
-
-
-def is_value_text(text: str) -> bool:
-    """An amount, possibly with a trailing note (``24.8億円 (R4実績)``, ``▲ 680``, ``1.27``)."""
-    main = value_main(text)
-    return bool(text) and parse_amount(main) is not None and not NUMBERED_LABEL_RE.fullmatch(main)
-
-
-def is_placeholder_text(text: str) -> bool:
-    """Text printed instead of a value on purpose: ``-``, ``調査なし (次回R8)``, ``未公表``."""
-    return bool(PLACEHOLDER_RE.match(value_main(text).replace(" ", "")))
-
-
-def is_period_label(text: str) -> bool:
-    """A header-like period (``R6``, ``2025年``, ``H26 (2014)``), not a data value: numbers with
-    separators, decimals, signs or units other than 年/年度 are data."""
-    if not text or parse_period(text) is None:
-        return False
-    amount = parse_amount(value_main(text))
-    if amount is None:
-        return True
-    return amount.unit in (None, "年", "年度") and not re.search(r"[,.▲△+\-]", amount.text)
-
-
-def row_has_data(row: GridRow) -> bool:
-    return any(is_value_text(c) and not is_period_label(c) for c in row.cells)
-
-
-def block_to_grid(block: Block) -> Grid:
-    """Header rows are the leading rows without data values; the rest is the body."""
-    lines = [line for line in block.lines if not line.is_blank]
-    width = max((len(line.cells) for line in lines), default=0)
-    rows = [line_to_row(line, width) for line in lines]
-    split = next((i for i, row in enumerate(rows) if row_has_data(row)), len(rows))
-    return Grid(header=tuple(rows[:split]), body=tuple(rows[split:]), width=width)
-
-
-UNIT_NOTE_RE = re.compile(r"単位\s*[:：]?\s*(?P<unit>[^)）\s、,;]+)")
-
-
-def context_to_unit(context: Sequence[str], nearest: int = 2) -> str | None:
-    """The unit of a ``(単位：人)`` note among the last ``nearest`` context lines (a note further
-    up belongs to another table)."""
-    for line in reversed(context[-nearest:]):
-        match = UNIT_NOTE_RE.search(cell_to_text(line))
-        if match:
-            return match["unit"]
-    return None
-
-
-# --- column kinds, from what the body holds --------------------------------------------------------
-
-
-class ColumnKind(StrEnum):
-    EMPTY = "empty"
-    VALUE = "value"  # amounts (and placeholders)
-    PERIOD = "period"  # periods only (基準年: H30)
-    TEXT = "text"  # short labels
-    COMMENT = "comment"  # sentences
-
-
-COMMENT_MIN_LENGTH = 30  # cells this long on average are sentences, not labels
-
-
-def cells_to_column_kind(cells: Sequence[str]) -> ColumnKind:
-    filled = [c for c in cells if c]
-    if not filled:
-        return ColumnKind.EMPTY
-    values = sum(1 for c in filled if is_value_text(c))
-    placeholders = sum(1 for c in filled if not is_value_text(c) and is_placeholder_text(c))
-    if all(is_period_label(c) and len(c) <= 16 for c in filled):
-        return ColumnKind.PERIOD
-    if values and (values + placeholders) * 2 >= len(filled):
-        return ColumnKind.VALUE
-    average = sum(len(c) for c in filled) / len(filled)
-    if average >= COMMENT_MIN_LENGTH or any("。" in c for c in filled):
-        return ColumnKind.COMMENT
-    return ColumnKind.TEXT
-
-
-def grid_to_column_kinds(grid: Grid) -> tuple[ColumnKind, ...]:
-    return tuple(cells_to_column_kind(grid.body_column(c)) for c in range(grid.width))
-
+from .periods import find_periods, parse_period
+from .textnorm import circled_numbers_in, circled_to_int, join_lines, rejoin_broken_lines, strip_spacing
 
 # --- column roles, from header words ------------------------------------------------------------------
 

@@ -30,11 +30,10 @@ from schemas.tables import ObservationRow
 from .amounts import parse_amount
 from .base import ExtractContext, Extraction, Extractor
 from .document import Block, BlockKind, Document
-from .kpi import (
+from .grid import (
     ColumnKind,
     Grid,
     GridRow,
-    block_is_kpi_table,
     block_to_grid,
     cell_to_text,
     context_to_unit,
@@ -42,6 +41,7 @@ from .kpi import (
     is_placeholder_text,
     is_value_text,
 )
+from .kpi import block_is_kpi_table
 from .periods import parse_period
 from .textnorm import strip_spacing
 
