@@ -22,6 +22,9 @@ EPILOG = """exit codes:
 examples:
   keikaku ingest seeds/                      # every .pdf/.txt under seeds/ into output/
   keikaku ingest a.pdf b.txt --out out --format csv --excel
+  keikaku ingest docs/ --jobs 4                         # four worker processes
+  keikaku ingest docs/ --executor dask --scheduler tcp://host:8786
+  keikaku diff old-output/ output/
   keikaku validate output/
   keikaku schema
 """
@@ -47,11 +50,35 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--excel", action="store_true", help="write CSV with a UTF-8 BOM so Excel shows Japanese correctly")
     ingest.add_argument("--manifest", type=Path, metavar="CSV", help="manifest (file,title,issuer,area,fiscal_year,kind_hints); "
                         "a folder's manifest.csv is read automatically")
-    ingest.add_argument("--quiet", action="store_true", help="no per-document progress lines")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar or per-document progress lines")
+    ingest.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                        help="documents processed in N worker processes (default 1: in this process); "
+                        "with --executor dask and no --scheduler, the number of local Dask workers")
+    ingest.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local: this machine (default); dask: a Dask distributed cluster")
+    ingest.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address (e.g. tcp://host:8786); without it --executor dask starts a LocalCluster")
+    ingest.add_argument("--cache", type=Path, metavar="DIR",
+                        help="incremental cache folder (default: .keikaku_cache beside the output folder)")
+    ingest.add_argument("--no-cache", action="store_true", help="process every document again; read and write no cache")
     validate = sub.add_parser("validate", help="check an output folder against the contract")
     validate.add_argument("dir", type=Path, metavar="DIR")
     sub.add_parser("schema", help="print every table, column, type and meaning, and the problem codes")
+    diff = sub.add_parser("diff", help="compare two output folders table by table")
+    diff.add_argument("old", type=Path, metavar="OLD_OUTPUT")
+    diff.add_argument("new", type=Path, metavar="NEW_OUTPUT")
+    diff.add_argument("--out", type=Path, metavar="DIR", help="also write the differences as files into DIR")
     return parser
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_ingest(args)
         if args.command == "validate":
             return run_validate(args.dir)
+        if args.command == "diff":
+            return run_diff(args)
         return run_schema()
     except UsageError as exc:
         print(f"keikaku: error: {exc}", file=sys.stderr)
@@ -78,22 +107,49 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest, print_progress
+    from .cache import default_cache_dir
+    from .ingest import ingest, terminal_progress
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if "csv" not in formats:
         formats.insert(0, "csv")
-    result = ingest(
-        args.paths,
-        args.out,
-        formats=formats,
-        excel=args.excel,
-        manifest=args.manifest,
-        progress=None if args.quiet else print_progress,
-    )
-    print(result.report.to_text(), end="")
+    if args.scheduler is not None and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    if args.no_cache and args.cache is not None:
+        raise UsageError("give --cache DIR or --no-cache, not both")
+    cache_dir = None if args.no_cache else (args.cache or default_cache_dir(args.out))
+    progress = terminal_progress(args.quiet)
+    try:
+        result = ingest(
+            args.paths,
+            args.out,
+            formats=formats,
+            excel=args.excel,
+            manifest=args.manifest,
+            progress=progress,
+            jobs=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            cache_dir=cache_dir,
+        )
+    finally:
+        close = getattr(progress, "close", None)
+        if close is not None:
+            close()
+    print(result.report.to_text(timings=True), end="")
     print(f"output written to {args.out}/")
     return EXIT_SOME_FAILED if result.report.exit_code else EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """``pipeline.diff.diff_command`` (imported only when asked for)."""
+    try:
+        from .diff import diff_command
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.diff":
+            raise
+        raise UsageError("keikaku diff is not available in this installation (no pipeline.diff)") from None
+    return diff_command(args.old, args.new, args.out)
 
 
 def run_validate(directory: Path) -> int:

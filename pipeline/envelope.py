@@ -44,6 +44,7 @@ class DocumentResult:
     issues: tuple[Issue, ...] = ()
     failure: Issue | None = None  # set when the document could not be processed at all
     timings: tuple[tuple[str, float], ...] = ()
+    from_cache: bool = False  # reused from the incremental cache (pipeline.cache), not processed this run
 
     @property
     def status(self) -> str:

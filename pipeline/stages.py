@@ -34,12 +34,23 @@ class Stage:
 
 def default_extractors() -> tuple[Extractor, ...]:
     """Every content kind keikaku understands, in the order they run."""
+    from extractors.comments import CommentsExtractor
     from extractors.kpi import KpiExtractor
+    from extractors.metrics import MetricsExtractor
     from extractors.participation import ParticipationExtractor
     from extractors.priority_matrix import PriorityMatrixExtractor
+    from extractors.regions import RegionListExtractor
     from extractors.timeseries import TimeSeriesExtractor
 
-    return (ParticipationExtractor(), PriorityMatrixExtractor(), KpiExtractor(), TimeSeriesExtractor())
+    return (
+        ParticipationExtractor(),
+        PriorityMatrixExtractor(),
+        KpiExtractor(),
+        TimeSeriesExtractor(),
+        CommentsExtractor(),
+        RegionListExtractor(),
+        MetricsExtractor(),
+    )
 
 
 def read_stage(result: DocumentResult) -> DocumentResult:

@@ -1,22 +1,29 @@
-"""PDF inputs via pdfplumber: page by page, words grouped into lines, wide gaps into cells.
+"""PDF inputs via pdfplumber: page by page, tables by strategy, other words grouped into lines.
 
 Bad PDFs (encrypted with a password, corrupt, zero pages, image-only) become coded failures.
-Ruled/borderless table strategies come with the PDF issue; this reader gives every extractor
-the same line/cell model the text path gives, with bounding boxes.
+Tables come from ``extractors.tables`` (ruled grids, word alignment; the most confident per
+region); this reader gives every extractor the same line/cell model the text path gives, with
+bounding boxes and the spans of merged cells.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass, replace
 from statistics import median
 
 from schemas.quality import Code
 
 from ..document import BBox, Cell, Document, Line, Page
+from ..tables import FoundTable, find_page_tables, stitch, tables_continue
+from ..tables.base import chars_to_text
 from . import FileIdentity, ReadFailure
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
 CELL_GAP_FACTOR = 1.5  # a gap wider than this many character widths starts a new cell
+MARGIN_BAND = 0.08  # share of the page height, top and bottom, where running headers/footers live
+PAGE_NUMBER_RE = re.compile(r"^(?:[-‐－―—–]\s*\d{1,4}\s*[-‐－―—–]|\d{1,4}(?:\s*/\s*\d{1,4})?|[Pp]\.?\s*\d{1,4})$")
 
 
 def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity) -> Document | ReadFailure:
@@ -54,62 +61,137 @@ def open_error_to_failure(exc: Exception) -> ReadFailure:
     return ReadFailure(Code.PDF_CORRUPT, "the PDF cannot be parsed; the file may be truncated or damaged")
 
 
+@dataclass(frozen=True)
+class TextItem:
+    """A line of text outside tables, as cells split at wide gaps."""
+
+    cells: tuple[Cell, ...]
+    bbox: BBox
+    page: int
+
+
+Item = TextItem | FoundTable
+
+
 def pages_of(pdf: object) -> list[Page]:
-    """Ruled tables (pdfplumber's line-based finder) give rows of cells, empty cells kept;
-    all other text is grouped into lines from word positions. Lines are in reading order."""
-    pages: list[Page] = []
-    number = 0
+    """Page by page (each page's parse cache freed before the next): tables by the most
+    confident strategy (``extractors.tables``), other text grouped into lines from word
+    positions. Then running headers/footers are dropped, tables continued over pages stitched
+    (repeated header rows dropped) and every table row becomes one line of cells, a merged
+    cell's text on its first row and empty cells in the slots it covers."""
+    items: list[Item] = []
+    sizes: dict[int, tuple[float, float]] = {}
     for page in pdf.pages:  # type: ignore[attr-defined]
-        clean = page.dedupe_chars()
-        tables = clean.find_tables()
-        boxes = [t.bbox for t in tables]
-        words = [w for w in clean.extract_words() if not any(word_in_box(w, b) for b in boxes)]
-        pending: list[tuple[float, list[Cell], BBox]] = []
-        for group in words_to_line_groups(words):
-            cells, bbox = words_to_cells(group)
-            pending.append((bbox.top, cells, bbox))
-        for table in tables:
-            pending.extend(table_to_rows(table))
+        sizes[page.page_number] = (float(page.width), float(page.height))
+        items.extend(page_to_items(page))
+        page.close()
+    items = drop_running_lines(items, sizes)
+    items = stitch_continued_tables(items)
+    return items_to_pages(items, sizes)
+
+
+def page_to_items(page: object) -> list[Item]:
+    clean = page.dedupe_chars()  # type: ignore[attr-defined]
+    tables = find_page_tables(clean)
+    words = [w for w in clean.extract_words() if not any(word_in_box(w, t.bbox) for t in tables)]
+    tables, words = absorb_clipped_overflow(tables, words)
+    items: list[Item] = [
+        TextItem(cells=tuple(cells), bbox=bbox, page=page.page_number)  # type: ignore[attr-defined]
+        for cells, bbox in map(words_to_cells, words_to_line_groups(words))
+    ]
+    items.extend(tables)
+    return sorted(items, key=lambda item: (item.bbox.top, item.bbox.x0))
+
+
+def absorb_clipped_overflow(tables: list[FoundTable], words: list[dict]) -> tuple[list[FoundTable], list[dict]]:
+    """Office suites draw the label of a merged cell cut by a page break at the middle of the
+    whole cell, so on the first page it lands below the table (clipped, but still in the text
+    layer). Words below a table that sit inside the columns of an empty merged cell of its last
+    row are that cell's label."""
+    out = []
+    for table in tables:
+        open_cells = [c for c in table.cells if c.row + c.row_span == table.n_rows and c.row_span > 1 and not c.text]
+        for cell in open_cells:
+            mine = [w for w in words if w["top"] >= table.bbox.bottom and cell.bbox.x0 <= (w["x0"] + w["x1"]) / 2 <= cell.bbox.x1]
+            mine = [w for w in mine if w["x0"] >= cell.bbox.x0 - 1 and w["x1"] <= cell.bbox.x1 + 1]
+            if not mine:
+                continue
+            words = [w for w in words if not any(w is m for m in mine)]
+            table = table.with_cells([replace(c, text=chars_to_text(mine)) if c is cell else c for c in table.cells])
+        out.append(table)
+    return out, words
+
+
+def item_page(item: Item) -> int:
+    return item.page if isinstance(item, TextItem) else item.pages[-1]
+
+
+def drop_running_lines(items: list[Item], sizes: dict[int, tuple[float, float]]) -> list[Item]:
+    """Page headers and footers: text lines in the top or bottom margin band that are page
+    numbers, or that repeat (digits aside) on two or more pages."""
+    def in_margin(item: TextItem) -> bool:
+        height = sizes[item.page][1]
+        return item.bbox.bottom < MARGIN_BAND * height or item.bbox.top > (1 - MARGIN_BAND) * height
+
+    def key(item: TextItem) -> str:
+        return re.sub(r"\d+", "#", "".join(c.text for c in item.cells))
+
+    margin = [i for i in items if isinstance(i, TextItem) and in_margin(i)]
+    pages_by_key: dict[str, set[int]] = {}
+    for item in margin:
+        pages_by_key.setdefault(key(item), set()).add(item.page)
+    running = {k for k, pages in pages_by_key.items() if len(pages) >= 2}
+    drop = {id(i) for i in margin if key(i) in running or PAGE_NUMBER_RE.match("".join(c.text for c in i.cells))}
+    return [i for i in items if id(i) not in drop]
+
+
+def stitch_continued_tables(items: list[Item]) -> list[Item]:
+    """A table that opens a page and continues the table that closed the previous page (same
+    columns) is joined to it."""
+    out: list[Item] = []
+    for item in items:
+        prev = out[-1] if out else None
+        opens_page = prev is not None and item_page(prev) < item_page(item)
+        if opens_page and isinstance(item, FoundTable) and isinstance(prev, FoundTable) and tables_continue(prev, item):
+            out[-1] = stitch(prev, item)
+        else:
+            out.append(item)
+    return out
+
+
+def items_to_pages(items: list[Item], sizes: dict[int, tuple[float, float]]) -> list[Page]:
+    by_page: dict[int, list[tuple[tuple[Cell, ...], BBox]]] = {n: [] for n in sizes}
+    for item in items:
+        if isinstance(item, TextItem):
+            by_page[item.page].append((item.cells, item.bbox))
+            continue
+        page = item.pages[0]
+        for row in range(item.n_rows):
+            starts = [c for c in item.row_cells(row) if c is not None]
+            page = min((c.page for c in starts), default=page)
+            by_page[page].append((table_row_to_cells(item, row), item.row_bbox(row)))
+    pages, number = [], 0
+    for page_no, (width, height) in sizes.items():
         lines = []
-        for _, cells, bbox in sorted(pending, key=lambda item: (item[0], item[2].x0)):
+        for cells, bbox in by_page[page_no]:
             number += 1
-            lines.append(Line(text="\t".join(c.text for c in cells), cells=tuple(cells), page=page.page_number, number=number, bbox=bbox))
-        pages.append(Page(number=page.page_number, lines=tuple(lines), width=float(page.width), height=float(page.height)))
-        page.flush_cache()
+            lines.append(Line(text="\t".join(c.text for c in cells), cells=cells, page=page_no, number=number, bbox=bbox))
+        pages.append(Page(number=page_no, lines=tuple(lines), width=width, height=height))
     return pages
 
 
-def word_in_box(word: dict, box: tuple[float, float, float, float]) -> bool:
-    x0, top, x1, bottom = box
+def table_row_to_cells(table: FoundTable, row: int) -> tuple[Cell, ...]:
+    """One cell per column; a slot covered by a merged cell is an empty cell, as in text
+    extractions; the merged cell itself carries its span."""
+    return tuple(
+        Cell(text=c.text, column=i, bbox=c.bbox, row_span=c.row_span, col_span=c.col_span) if c is not None else Cell(text="", column=i)
+        for i, c in enumerate(table.row_cells(row))
+    )
+
+
+def word_in_box(word: dict, box: BBox) -> bool:
     cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-    return x0 <= cx <= x1 and top <= cy <= bottom
-
-
-def table_to_rows(table: object) -> list[tuple[float, list[Cell], BBox]]:
-    """One line per table row; a cell pdfplumber reports as None (covered by a merged cell)
-    becomes an empty cell, as in text extractions."""
-    rows = []
-    for row in table.rows:  # type: ignore[attr-defined]
-        texts = table_row_texts(table, row)
-        cells = [
-            Cell(text=text, column=i, bbox=BBox(*box) if box else None)
-            for i, (text, box) in enumerate(zip(texts, row.cells))
-        ]
-        x0, top, x1, bottom = row.bbox
-        rows.append((top, cells, BBox(x0, top, x1, bottom)))
-    return rows
-
-
-def table_row_texts(table: object, row: object) -> list[str]:
-    page = table.page  # type: ignore[attr-defined]
-    texts = []
-    for box in row.cells:  # type: ignore[attr-defined]
-        if box is None:
-            texts.append("")
-            continue
-        text = page.crop(box, strict=False).extract_text() or ""
-        texts.append("".join(text.split()))
-    return texts
+    return box.x0 <= cx <= box.x1 and box.top <= cy <= box.bottom
 
 
 def words_to_line_groups(words: list[dict]) -> list[list[dict]]:
@@ -125,7 +207,7 @@ def words_to_line_groups(words: list[dict]) -> list[list[dict]]:
 def words_to_cells(words: list[dict]) -> tuple[list[Cell], BBox]:
     char_width = median((w["x1"] - w["x0"]) / max(len(w["text"]), 1) for w in words)
     cells: list[list[dict]] = [[words[0]]]
-    for prev, word in zip(words, words[1:]):
+    for prev, word in zip(words, words[1:], strict=False):
         if word["x0"] - prev["x1"] > CELL_GAP_FACTOR * char_width:
             cells.append([word])
         else:

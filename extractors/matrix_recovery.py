@@ -1,0 +1,993 @@
+"""Recover a participation matrix (● / ○ / blank per project × member) from damaged marks, with
+every printed total as a constraint, as one exact integer program (``scipy.optimize.milp``, HiGHS).
+
+Pure: no I/O, no document model. The extractor hands in, per project row, the mark tokens the
+text showed between the project name and the printed row total (``"●"``, ``"○"`` or ``""`` for an
+empty cell, in order, empty cells kept), the row total, and the summary rows' totals.
+
+Damage model
+------------
+Extraction turns the true row (one state per member: none / existing / new) into the observed
+token run by a few kinds of damage; each has a cost in *damage units*, roughly ``-log`` of how
+often it happens (``DamageModel``). A reading of a row is an alignment of its tokens to the
+columns, i.e. an edit script, and costs the sum of its edits:
+
+- a token that is no column at all: a spurious extra mark (``extra_mark``; cheaper after the last
+  column, ``extra_mark_tail``, where extraction appends them) or an inserted empty cell
+  (``extra_blank``, ``extra_blank_tail``);
+- a column with no token: an empty cell that vanished (``dropped_blank``) or, rarely, a mark that
+  vanished (``dropped_mark``). A shift of the run by k cells is k drops plus k insertions;
+- a token on a column that disagrees with its state: a mark read as blank (``mark_lost``), a
+  blank read as a mark (``mark_invented``), ● read as ○ or back (``kind_swap``: the kind of mark
+  is reliable, so this is dear).
+
+A row's state vector costs its edit distance to the tokens under these costs. The recovered
+matrix minimises the total cost subject to every printed total (row totals, per-member ● / ○ /
+total counts, grand totals).
+
+Exact solution
+--------------
+The master problem picks one candidate state vector per row (binary ``y``) so that every total
+holds. Candidates come from the rows' edit-distance DP, never from a fixed list:
+
+1. Column generation on the LP relaxation: its duals ``pi`` price each (column, state) cell and
+   each counted cell of a row; the cheapest row reading under those prices (``m_r``, one DP per
+   row, ``rows_to_bounds``) joins the pool until no reading has a negative reduced cost.
+2. For any ``pi``, ``L = sum_r m_r + pi . totals`` is a lower bound on every reading meeting the
+   totals (Lagrangian bound), and a reading of row r can take part in a solution costing at
+   most ``G + margin`` only if its priced cost is within ``G + margin - L`` of ``m_r``. Every such
+   reading is enumerated (depth-first over columns, carrying the DP column and pruning with the
+   exact completion costs), with ``G`` the cost of a feasible integer solution.
+3. The MILP over that pool is then the global optimum within the damage model (``certified``).
+
+When the LP is infeasible even with every reading (the totals contradict each other), each total
+becomes soft with a binary violation indicator and a penalty larger than any damage cost: the
+reading with the fewest violated totals wins, then the cheapest (over a bounded window of
+readings per row, so this case is not certified).
+
+Ambiguity and confidence
+------------------------
+A cell is ambiguous when another reading that meets every total and costs at most ``G* + margin``
+reads it differently. The candidates of step 2 with ``G = G*`` hold every such reading. Over the
+(cell, other state) pairs they realise, a coverage MILP maximises how many one solution within the
+cost cap realises; each solve proves a batch, and the loop ends when the maximum is zero.
+``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
+for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
+tied at the optimum).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
+
+NONE, EXISTING, NEW = 0, 1, 2
+STATES = (NONE, EXISTING, NEW)
+STATE_NAMES = ("none", "existing", "new")
+BLANK, FILLED, HOLLOW = 0, 1, 2  # token codes: empty cell, ●, ○
+TOKEN_CODES = {"": BLANK, "●": FILLED, "○": HOLLOW}
+INF = math.inf
+_EPS = 1e-6
+# Price of one unit of artificial slack on a total in the LP relaxation: far above any dual a
+# feasible LP needs, so slack left at the end means the totals cannot all hold.
+LP_SLACK_PRICE = 1000.0
+
+
+class RowTotalRule(StrEnum):
+    """What a project's printed total counts; decided per document from its totals."""
+
+    PARTICIPATING = "existing+new"  # ● and ○
+    EXISTING = "existing"  # ● only
+
+    def counts(self, state: int) -> bool:
+        return state == EXISTING if self is RowTotalRule.EXISTING else state != NONE
+
+
+@dataclass(frozen=True)
+class DamageModel:
+    """Costs of each kind of damage (damage units, ~ -log frequency) and the search limits."""
+
+    kind_swap: int = 4
+    mark_lost: int = 3
+    mark_invented: int = 3
+    extra_mark: int = 2
+    extra_mark_tail: int = 1
+    extra_blank: int = 1
+    extra_blank_tail: int = 1
+    dropped_blank: int = 2
+    dropped_mark: int = 4
+    margin: int = 0  # alternatives within this many units of the optimum count as ambiguous
+    max_window: int = 24  # widest priced-cost window searched for a feasible reading
+    soft_window: int = 3  # window of readings per row when the totals contradict each other
+    max_candidates: int = 3000  # per row and window; beyond it the result is not certified
+    max_rounds: int = 60  # column-generation rounds
+    time_limit: float = 60.0  # seconds per MILP solve
+
+    def __post_init__(self) -> None:
+        costs = (self.kind_swap, self.mark_lost, self.mark_invented, self.extra_mark,
+                 self.extra_mark_tail, self.extra_blank, self.extra_blank_tail,
+                 self.dropped_blank, self.dropped_mark)
+        if any(not isinstance(c, int) or c <= 0 for c in costs):
+            raise ValueError("damage costs must be positive integers")
+        if self.margin < 0 or self.max_window < 1 or self.soft_window < 0 or self.max_candidates < 1:
+            raise ValueError("need margin >= 0, max_window >= 1, soft_window >= 0, max_candidates >= 1")
+
+    def match_cost(self, token: int, state: int) -> int:
+        if token == BLANK:
+            return 0 if state == NONE else self.mark_lost
+        if state == NONE:
+            return self.mark_invented
+        return 0 if token == state else self.kind_swap
+
+    def drop_cost(self, state: int) -> int:
+        return self.dropped_blank if state == NONE else self.dropped_mark
+
+    def insert_cost(self, token: int, tail: bool) -> int:
+        if token == BLANK:
+            return self.extra_blank_tail if tail else self.extra_blank
+        return self.extra_mark_tail if tail else self.extra_mark
+
+
+@dataclass(frozen=True)
+class RowEvidence:
+    """One project row as extracted: mark tokens in order (``""`` = empty cell) and its total."""
+
+    tokens: tuple[str, ...]
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The summary rows: per member ● count, ○ count and total; and their grand totals."""
+
+    existing: tuple[int | None, ...] = ()
+    new: tuple[int | None, ...] = ()
+    total: tuple[int | None, ...] = ()
+    grand_existing: int | None = None
+    grand_new: int | None = None
+    grand_total: int | None = None
+
+
+@dataclass(frozen=True)
+class MatrixEvidence:
+    rows: tuple[RowEvidence, ...]
+    n_columns: int
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One reading of a row: its states and damage cost."""
+
+    states: tuple[int, ...]
+    cost: int
+
+
+@dataclass(frozen=True)
+class TotalCheck:
+    """One printed total: ``kind`` is ``row``, ``existing``, ``new`` or ``total``; ``index`` the
+    row or column (None for a grand total); the printed value and the recovered one."""
+
+    kind: str
+    index: int | None
+    printed: int
+    recovered: int
+
+
+@dataclass(frozen=True)
+class RowAlignment:
+    """How the chosen states explain a row's tokens."""
+
+    observed: tuple[str, ...]  # token aligned to each column ("" when blank or none)
+    extra_marks: int = 0
+    extra_blanks: int = 0
+    dropped_blanks: int = 0
+    dropped_marks: int = 0
+    changed: tuple[int, ...] = ()  # columns whose aligned token disagrees with the state
+    cost: int = 0
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The recovered matrix with its evidence: states, confidence, ambiguity, alignments."""
+
+    states: tuple[tuple[int, ...], ...]
+    confidence: tuple[tuple[float, ...], ...]
+    ambiguous: tuple[tuple[bool, ...], ...]
+    alignments: tuple[RowAlignment, ...]
+    rule: RowTotalRule
+    violated: tuple[TotalCheck, ...]
+    cost: int
+    certified: bool  # the optimum is proven global within the damage model
+    solves: int  # LP and MILP solves used
+
+
+# --- costs and per-row bounds -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CostTables:
+    match: np.ndarray  # [token, state]
+    drop: np.ndarray  # [state]
+    insert: np.ndarray  # [token] inside the run or before it
+    insert_tail: np.ndarray  # [token] after the last column
+
+
+def model_to_tables(model: DamageModel) -> _CostTables:
+    return _CostTables(
+        match=np.array([[model.match_cost(t, s) for s in STATES] for t in (BLANK, FILLED, HOLLOW)], dtype=float),
+        drop=np.array([model.drop_cost(s) for s in STATES], dtype=float),
+        insert=np.array([model.insert_cost(t, False) for t in (BLANK, FILLED, HOLLOW)], dtype=float),
+        insert_tail=np.array([model.insert_cost(t, True) for t in (BLANK, FILLED, HOLLOW)], dtype=float),
+    )
+
+
+def tokens_to_codes(tokens: Sequence[str]) -> tuple[int, ...]:
+    return tuple(TOKEN_CODES[t] for t in tokens)
+
+
+@dataclass(frozen=True)
+class RowBounds:
+    """Exact completion costs of one row under per-cell prices: ``after[j, i]`` is the cheapest
+    way to align tokens ``i:`` with columns ``j:`` once the insertions before column j are paid;
+    ``before[j, i]`` also allows them. ``before[0, 0]`` is the row's cheapest priced reading."""
+
+    after: np.ndarray
+    before: np.ndarray
+
+
+def _insert_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
+    """g[., i] = min over k >= i of (cost of inserting tokens i..k-1) + h[., k] (last axis)."""
+    prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
+    return np.minimum.accumulate((prefix + h)[:, ::-1], axis=1)[:, ::-1] - prefix
+
+
+def rows_to_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables) -> list[RowBounds]:
+    """``RowBounds`` of every row, ``prices[r, c, s]`` added to the cost of state s at column c
+    of row r; rows with the same number of tokens go through the DP together."""
+    n_cols = prices.shape[1]
+    out: list[RowBounds | None] = [None] * len(codes)
+    by_length: dict[int, list[int]] = {}
+    for r, row in enumerate(codes):
+        by_length.setdefault(len(row), []).append(r)
+    for n, rows in by_length.items():
+        tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
+        match = costs.match[tokens]  # (g, n, state)
+        ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
+        after = np.full((len(rows), n_cols + 1, n + 1), INF)
+        before = np.full_like(after, INF)
+        after[:, n_cols, n] = 0.0
+        before[:, n_cols] = _insert_closure(after[:, n_cols], ins_tail)
+        for j in range(n_cols - 1, -1, -1):
+            price = prices[rows, j]  # (g, state)
+            step = (costs.drop[None, :] + price).min(axis=1)[:, None] + before[:, j + 1]
+            if n:
+                best_match = (match + price[:, None, :]).min(axis=2)
+                step[:, :n] = np.minimum(step[:, :n], best_match + before[:, j + 1, 1:])
+            after[:, j] = step
+            before[:, j] = _insert_closure(step, ins)
+        for k, r in enumerate(rows):
+            out[r] = RowBounds(after[k], before[k])
+    return [b for b in out if b is not None]
+
+
+# --- per-row enumeration ----------------------------------------------------------------------
+
+
+@dataclass
+class _Search:
+    """State of one row's depth-first enumeration (local to ``row_to_candidates``)."""
+
+    codes: tuple[int, ...]
+    model: DamageModel
+    rule: RowTotalRule
+    price: list[list[float]]  # [column][state]
+    after: list[list[float]]
+    before: list[list[float]]
+    target: int | None
+    budget: float
+    found: list[Candidate]
+    limit: int
+
+    @property
+    def cols(self) -> int:
+        return len(self.price)
+
+
+def row_to_candidates(
+    codes: tuple[int, ...],
+    target: int | None,
+    rule: RowTotalRule,
+    model: DamageModel,
+    price: np.ndarray,
+    bounds: RowBounds,
+    budget: float,
+    limit: int,
+) -> list[Candidate]:
+    """Every state vector of the row whose priced cost is at most ``budget`` and whose counted
+    cells number ``target`` (any number when None); at most ``limit`` of them."""
+    n_cols = price.shape[0]
+    if target is not None and not 0 <= target <= n_cols:
+        return []
+    search = _Search(codes, model, rule, price.tolist(), bounds.after.tolist(), bounds.before.tolist(),
+                     target, budget + _EPS, [], limit)
+    start = _close_inserts(search, {0: 0.0}, 0, target)
+    if start:
+        _descend(search, 0, start, 0, [])
+    return search.found
+
+
+def _feasible(search: _Search, j: int, remaining: int | None) -> bool:
+    return remaining is None or 0 <= remaining <= search.cols - j
+
+
+def _close_inserts(search: _Search, dp: dict[int, float], j: int, remaining: int | None) -> dict[int, float]:
+    """Add insertions at gap j (before column j; after the last column when j == cols) and keep
+    the DP entries that can still finish within the budget."""
+    if not _feasible(search, j, remaining):
+        return {}
+    tail = j == search.cols
+    n = len(search.codes)
+    after, before = search.after[j], search.before[j]
+    out: dict[int, float] = {}
+    carried = INF
+    last = max(dp)
+    i = min(dp)
+    while i <= n and (i <= last or carried < INF):
+        cost = min(dp.get(i, INF), carried)
+        if cost + before[i] > search.budget:
+            carried = INF
+        else:
+            if cost + after[i] <= search.budget:
+                out[i] = cost
+            carried = cost + search.model.insert_cost(search.codes[i], tail) if i < n else INF
+        i += 1
+    return out
+
+
+def _descend(search: _Search, j: int, dp: dict[int, float], counted: int, prefix: list[int]) -> None:
+    if len(search.found) >= search.limit:
+        return
+    n = len(search.codes)
+    if j == search.cols:
+        if n in dp and (search.target is None or counted == search.target):
+            priced = sum(search.price[c][s] for c, s in enumerate(prefix))
+            search.found.append(Candidate(tuple(prefix), int(round(dp[n] - priced))))
+        return
+    for state in STATES:
+        now = counted + search.rule.counts(state)
+        remaining = None if search.target is None else search.target - now
+        price = search.price[j][state]
+        drop = search.model.drop_cost(state) + price
+        step: dict[int, float] = {}
+        for i, cost in dp.items():
+            if cost + drop < step.get(i, INF):
+                step[i] = cost + drop
+            if i < n:
+                match = cost + search.model.match_cost(search.codes[i], state) + price
+                if match < step.get(i + 1, INF):
+                    step[i + 1] = match
+        step = _close_inserts(search, step, j + 1, remaining) if step else {}
+        if step:
+            prefix.append(state)
+            _descend(search, j + 1, step, now, prefix)
+            prefix.pop()
+
+
+def align_row(tokens: Sequence[str], states: Sequence[int], model: DamageModel) -> RowAlignment:
+    """The cheapest edit script from ``states`` to ``tokens`` (the reading the cost refers to),
+    with the token each column got and a count of each kind of repair."""
+    codes, cols, n = tokens_to_codes(tokens), len(states), len(tokens)
+    cost = np.full((cols + 1, n + 1), INF)
+    cost[0, 0] = 0.0
+    move: dict[tuple[int, int], tuple[str, int, int]] = {}
+    for j in range(cols + 1):
+        for i in range(n + 1):
+            options = []
+            if j and i:
+                options.append((cost[j - 1, i - 1] + model.match_cost(codes[i - 1], states[j - 1]), ("match", j - 1, i - 1)))
+            if j:
+                options.append((cost[j - 1, i] + model.drop_cost(states[j - 1]), ("drop", j - 1, i)))
+            if i:
+                options.append((cost[j, i - 1] + model.insert_cost(codes[i - 1], j == cols), ("insert", j, i - 1)))
+            if options:
+                value, how = min(options, key=lambda o: o[0])
+                if value < cost[j, i]:
+                    cost[j, i], move[(j, i)] = value, how
+    observed = [""] * cols
+    counts = {"extra_marks": 0, "extra_blanks": 0, "dropped_blanks": 0, "dropped_marks": 0}
+    changed: list[int] = []
+    j, i = cols, n
+    while (j, i) != (0, 0):
+        kind, pj, pi = move[(j, i)]
+        if kind == "match":
+            observed[pj] = tokens[pi]
+            if model.match_cost(codes[pi], states[pj]):
+                changed.append(pj)
+        elif kind == "drop":
+            counts["dropped_blanks" if states[pj] == NONE else "dropped_marks"] += 1
+        else:
+            counts["extra_blanks" if codes[pi] == BLANK else "extra_marks"] += 1
+        j, i = pj, pi
+    return RowAlignment(tuple(observed), changed=tuple(sorted(changed)), cost=int(round(cost[cols, n])), **counts)
+
+
+# --- the master problem -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Total:
+    """One printed total as a linear constraint: the cells it counts and its value."""
+
+    kind: str  # row | existing | new | total
+    index: int | None  # row (kind row) or column; None for a grand total
+    value: int
+    states: frozenset[int]
+
+
+def evidence_to_totals(evidence: MatrixEvidence, rule: RowTotalRule) -> tuple[_Total, ...]:
+    counted = frozenset(s for s in STATES if rule.counts(s))
+    out = [_Total("row", r, row.total, counted) for r, row in enumerate(evidence.rows) if row.total is not None]
+    t = evidence.totals
+    kinds = (("existing", t.existing, t.grand_existing, frozenset({EXISTING})),
+             ("new", t.new, t.grand_new, frozenset({NEW})),
+             ("total", t.total, t.grand_total, frozenset({EXISTING, NEW})))
+    for kind, per_column, grand, states in kinds:
+        out += [_Total(kind, c, v, states) for c, v in enumerate(per_column) if v is not None and c < evidence.n_columns]
+        if grand is not None:
+            out.append(_Total(kind, None, grand, states))
+    return tuple(out)
+
+
+@dataclass
+class _Pool:
+    """Candidate readings per row (dict keeps each state vector once), flattened on demand."""
+
+    n_rows: int
+    n_columns: int
+    rows: list[dict[tuple[int, ...], Candidate]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rows = [{} for _ in range(self.n_rows)]
+
+    def add(self, r: int, candidates: Sequence[Candidate]) -> int:
+        before = len(self.rows[r])
+        for cand in candidates:
+            self.rows[r].setdefault(cand.states, cand)
+        return len(self.rows[r]) - before
+
+    def flat(self) -> _Flat:
+        pairs = [(r, c) for r, row in enumerate(self.rows) for c in row.values()]
+        return _Flat(
+            owner=np.array([r for r, _ in pairs], dtype=int),
+            states=np.array([c.states for _, c in pairs], dtype=int).reshape(len(pairs), self.n_columns),
+            cost=np.array([c.cost for _, c in pairs], dtype=float),
+            n_rows=self.n_rows,
+        )
+
+
+@dataclass(frozen=True)
+class _Flat:
+    owner: np.ndarray  # row of each candidate
+    states: np.ndarray  # (candidates, columns)
+    cost: np.ndarray
+    n_rows: int
+
+
+    def subset(self, keep: np.ndarray) -> _Flat:
+        return _Flat(self.owner[keep], self.states[keep], self.cost[keep], self.n_rows)
+
+
+def total_weights(flat: _Flat, total: _Total) -> np.ndarray:
+    """How many of each candidate's cells the total counts."""
+    hits = np.isin(flat.states, list(total.states))
+    if total.kind == "row":
+        return np.where(flat.owner == total.index, hits.sum(axis=1), 0).astype(float)
+    if total.index is None:
+        return hits.sum(axis=1).astype(float)
+    return hits[:, total.index].astype(float)
+
+
+def flat_to_matrix(flat: _Flat, totals: Sequence[_Total]) -> tuple[csr_array, np.ndarray]:
+    """Row-choice constraints (one candidate per row) then one row per total; equality rhs."""
+    k = len(flat.cost)
+    rows, cols, vals = [flat.owner], [np.arange(k)], [np.ones(k)]
+    masks: dict[frozenset[int], np.ndarray] = {}
+    for t, total in enumerate(totals):
+        hits = masks.setdefault(total.states, np.isin(flat.states, list(total.states)))
+        if total.kind == "row":
+            members = np.flatnonzero(flat.owner == total.index)
+            weight = hits[members].sum(axis=1)
+        elif total.index is None:
+            members = np.arange(k)
+            weight = hits.sum(axis=1)
+        else:
+            members = np.flatnonzero(hits[:, total.index])
+            weight = np.ones(len(members))
+        rows.append(np.full(len(members), flat.n_rows + t))
+        cols.append(members)
+        vals.append(weight.astype(float))
+    a = coo_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                  shape=(flat.n_rows + len(totals), k)).tocsr()
+    rhs = np.concatenate([np.ones(flat.n_rows), [float(t.value) for t in totals]])
+    return a, rhs
+
+
+@dataclass(frozen=True)
+class _LpResult:
+    value: float
+    row_duals: np.ndarray
+    total_duals: np.ndarray
+    infeasible: bool  # the totals cannot all hold even fractionally
+
+
+def solve_lp(flat: _Flat, totals: Sequence[_Total], penalty: float) -> _LpResult:
+    """LP relaxation with priced artificial slack on each total (so it is always feasible)."""
+    a, rhs = flat_to_matrix(flat, totals)
+    m = len(totals)
+    slack = vstack([csr_array((flat.n_rows, 2 * m)), _hstack(identity(m), -identity(m))])
+    a_eq = _hstack(a, slack)
+    c = np.concatenate([flat.cost, np.full(2 * m, penalty)])
+    res = linprog(c, A_eq=a_eq, b_eq=rhs, bounds=(0, None), method="highs")
+    duals = np.asarray(res.eqlin.marginals)
+    artificial = float(res.x[len(flat.cost):].sum()) if m else 0.0
+    return _LpResult(float(res.fun), duals[: flat.n_rows], duals[flat.n_rows :], artificial > 1e-6)
+
+
+def _hstack(*blocks: csr_array) -> csr_array:
+    return csr_array(hstack(list(blocks)).tocsr())
+
+
+def identity(m: int) -> csr_array:
+    return csr_array(eye_array(m))
+
+
+def duals_to_prices(duals: np.ndarray, totals: Sequence[_Total], n_rows: int, n_columns: int) -> np.ndarray:
+    """prices[r, c, s]: minus the duals of every total that counts state s at (r, c)."""
+    prices = np.zeros((n_rows, n_columns, len(STATES)))
+    for pi, total in zip(duals, totals, strict=True):
+        if abs(pi) < 1e-12:
+            continue
+        for s in total.states:
+            if total.kind == "row":
+                prices[total.index, :, s] -= pi
+            elif total.index is None:
+                prices[:, :, s] -= pi
+            else:
+                prices[:, total.index, s] -= pi
+    return prices
+
+
+@dataclass(frozen=True)
+class _Solution:
+    chosen: np.ndarray  # candidate index per row
+    objective: float
+    violated: tuple[int, ...]  # indexes into the totals (soft solves only)
+    optimal: bool
+
+
+def solve_milp(flat: _Flat, totals: Sequence[_Total], model: DamageModel, soft: bool, penalty: float) -> _Solution | None:
+    """One candidate per row; every total holds (``soft``: each violated total costs ``penalty``)."""
+    a, rhs = flat_to_matrix(flat, totals)
+    k, m = len(flat.cost), len(totals)
+    if not soft:
+        res = milp(flat.cost, integrality=np.ones(k), bounds=Bounds(0, 1),
+                   constraints=LinearConstraint(a, rhs, rhs), options=_options(model))
+        if res.x is None:
+            return None
+        return _Solution(_chosen(flat, res.x), float(res.fun), (), res.status == 0)
+    # columns: y (k), then per total s+ (m), s- (m), v (m); rows: equalities, then s+ + s- <= U v
+    big = np.array([_reach(flat, t) for t in totals])
+    slack = vstack([csr_array((flat.n_rows, 3 * m)), _hstack(-identity(m), identity(m), csr_array((m, m)))])
+    link = _hstack(csr_array((m, k)), identity(m), identity(m), csr_array(-np.diag(big)))
+    full = vstack([_hstack(a, slack), link]).tocsr()
+    c = np.concatenate([flat.cost, np.zeros(2 * m), np.full(m, penalty)])
+    integrality = np.concatenate([np.ones(k), np.zeros(2 * m), np.ones(m)])
+    upper = np.concatenate([np.ones(k), big, big, np.ones(m)])
+    lo = np.concatenate([rhs, np.full(m, -INF)])
+    hi = np.concatenate([rhs, np.zeros(m)])
+    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
+               constraints=LinearConstraint(full, lo, hi), options=_options(model))
+    if res.x is None:
+        return None
+    violated = tuple(t for t in range(m) if res.x[k + 2 * m + t] > 0.5)
+    return _Solution(_chosen(flat, res.x), float(flat.cost @ res.x[:k]), violated, res.status == 0)
+
+
+def _reach(flat: _Flat, total: _Total) -> float:
+    """Largest possible deviation of a total, bounding its slack."""
+    rows = 1 if total.kind == "row" else flat.n_rows
+    return float(max(total_weights(flat, total).max(initial=0.0) * rows, total.value) + 1.0)
+
+
+def _options(model: DamageModel) -> dict:
+    return {"disp": False, "time_limit": model.time_limit, "mip_rel_gap": 0.0}
+
+
+def _chosen(flat: _Flat, x: np.ndarray) -> np.ndarray:
+    y = x[: len(flat.cost)]
+    chosen = np.zeros(flat.n_rows, dtype=int)
+    for r in range(flat.n_rows):
+        members = np.flatnonzero(flat.owner == r)
+        chosen[r] = members[int(np.argmax(y[members]))]
+    return chosen
+
+
+# --- the recipe for one row-total rule --------------------------------------------------------
+
+# Column generation: dual smoothing (Wentges) against the oscillation that makes plain column
+# generation tail off, and slack prices raised in steps so early duals stay moderate.
+SMOOTHING = 0.6
+SLACK_PRICES = (8.0, 64.0, LP_SLACK_PRICE)
+CONVERGED = 0.25  # LP value minus Lagrangian bound at which the bound is good enough
+
+
+@dataclass
+class _Pricing:
+    """Prices from duals, each row's cheapest priced reading and the Lagrangian bound."""
+
+    prices: np.ndarray
+    bounds: list[RowBounds]
+    row_min: np.ndarray
+    bound: float
+
+    def priced(self, flat: _Flat) -> np.ndarray:
+        """Each candidate's cost under these prices."""
+        cols = np.arange(flat.states.shape[1])
+        return flat.cost + self.prices[flat.owner[:, None], cols[None, :], flat.states].sum(axis=1)
+
+    def window(self, flat: _Flat, width: float) -> np.ndarray:
+        """Candidates within ``width`` of their row's cheapest priced reading."""
+        return self.priced(flat) <= self.row_min[flat.owner] + width + _EPS
+
+
+@dataclass
+class _Solver:
+    """Column generation, windows and the certified MILP for one rule (see the module doc)."""
+
+    evidence: MatrixEvidence
+    rule: RowTotalRule
+    model: DamageModel
+    totals: tuple[_Total, ...] = ()
+    codes: list[tuple[int, ...]] = field(default_factory=list)
+    pool: _Pool | None = None
+    costs: _CostTables | None = None
+    solves: int = 0
+    complete: bool = True
+
+    def __post_init__(self) -> None:
+        self.totals = evidence_to_totals(self.evidence, self.rule)
+        self.codes = [tokens_to_codes(r.tokens) for r in self.evidence.rows]
+        self.pool = _Pool(len(self.codes), self.evidence.n_columns)
+        self.costs = model_to_tables(self.model)
+
+    def price(self, duals: np.ndarray) -> _Pricing:
+        assert self.costs is not None
+        prices = duals_to_prices(duals, self.totals, len(self.codes), self.evidence.n_columns)
+        bounds = rows_to_bounds(self.codes, prices, self.costs)
+        row_min = np.array([b.before[0, 0] for b in bounds])
+        bound = float(row_min.sum() + sum(pi * t.value for pi, t in zip(duals, self.totals, strict=True)))
+        return _Pricing(prices, bounds, row_min, bound)
+
+    def enumerate(self, pricing: _Pricing, r: int, window: float, target: int | None, limit: int) -> list[Candidate]:
+        return row_to_candidates(self.codes[r], target, self.rule, self.model, pricing.prices[r],
+                                 pricing.bounds[r], pricing.row_min[r] + window, limit)
+
+    def add_cheapest(self, pricing: _Pricing, rows: Sequence[int]) -> list[tuple[int, Candidate]]:
+        assert self.pool is not None
+        added = []
+        for r in rows:
+            for cand in self.enumerate(pricing, r, 0.0, None, 3):
+                if cand.states not in self.pool.rows[r]:
+                    self.pool.add(r, [cand])
+                    added.append((r, cand))
+        return added
+
+    def generate_columns(self) -> tuple[_Pricing, bool]:
+        """Stabilised column generation; returns the pricing with the best Lagrangian bound and
+        whether the LP relaxation is infeasible (slack left at the highest slack price)."""
+        assert self.pool is not None
+        best = self.price(np.zeros(len(self.totals)))
+        self.add_cheapest(best, range(len(self.codes)))
+        center = np.zeros(len(self.totals))
+        infeasible = False
+        for slack_price in SLACK_PRICES:
+            for _ in range(self.model.max_rounds):
+                lp = solve_lp(self.pool.flat(), self.totals, slack_price)
+                self.solves += 1
+                infeasible = lp.infeasible
+                if not lp.infeasible and lp.value - best.bound < CONVERGED:
+                    break
+                smoothed = SMOOTHING * center + (1 - SMOOTHING) * lp.total_duals
+                improving = False
+                for duals in (smoothed, lp.total_duals):
+                    pricing = self.price(duals)
+                    if pricing.bound > best.bound:
+                        best, center = pricing, duals
+                    lp_prices = duals_to_prices(lp.total_duals, self.totals, len(self.codes), self.evidence.n_columns)
+                    added = self.add_cheapest(pricing, range(len(self.codes)))
+                    improving = any(
+                        c.cost + lp_prices[r, np.arange(len(c.states)), list(c.states)].sum() - lp.row_duals[r] < -1e-7
+                        for r, c in added
+                    )
+                    if improving:
+                        break
+                if not improving:
+                    break
+            if not infeasible:
+                break
+        return best, infeasible
+
+    def widen(self, pricing: _Pricing, window: float) -> None:
+        """Add every reading meeting its row total within ``window`` of its row's priced best."""
+        assert self.pool is not None
+        for r, row in enumerate(self.evidence.rows):
+            found = self.enumerate(pricing, r, window, row.total, self.model.max_candidates)
+            if len(found) >= self.model.max_candidates:
+                self.complete = False
+            self.pool.add(r, found)
+
+    def solve(self) -> _Outcome | None:
+        """The certified optimum, or None when no reading meets every total."""
+        assert self.pool is not None
+        pricing, infeasible = self.generate_columns()
+        if infeasible:
+            return None
+        window = -1.0  # the pool holds the column-generation readings only
+        solution, flat = self.milp(pricing, window, soft=False)
+        while solution is None:
+            if window >= self.model.max_window:
+                return None
+            window = min(float(self.model.max_window), max(1.0, 2 * window))
+            self.widen(pricing, window)
+            solution, flat = self.milp(pricing, window, soft=False)
+        needed = max(0.0, solution.objective + self.model.margin - pricing.bound)
+        if needed > window + _EPS:
+            self.widen(pricing, needed)
+            solution, flat = self.milp(pricing, needed, soft=False)
+            assert solution is not None
+        certified = self.complete and solution.optimal
+        return _Outcome(self.rule, flat, self.totals, solution, pricing, certified, self.solves)
+
+    def solve_soft(self) -> _Outcome:
+        """Fewest violated totals, then least damage, over a window of readings per row."""
+        assert self.pool is not None
+        pricing, _ = self.generate_columns()
+        plain = self.price(np.zeros(len(self.totals)))
+        for r, row in enumerate(self.evidence.rows):
+            for target in {None, row.total}:
+                for p in (plain, pricing):
+                    self.pool.add(r, self.enumerate(p, r, self.model.soft_window, target, self.model.max_candidates))
+        solution, flat = self.milp(pricing, INF, soft=True)
+        assert solution is not None  # one candidate per row always exists
+        return _Outcome(self.rule, flat, self.totals, solution, pricing, False, self.solves)
+
+    def milp(self, pricing: _Pricing, window: float, soft: bool) -> tuple[_Solution | None, _Flat]:
+        """Solve over the pool, keeping only readings inside the priced window (the others
+        cannot take part in a solution within it)."""
+        assert self.pool is not None
+        flat = self.pool.flat()
+        if window >= 0:
+            flat = flat.subset(pricing.window(flat, window))
+        self.solves += 1
+        penalty = float(flat.cost.max(initial=0.0) * flat.n_rows + 1.0)  # above any damage total
+        return solve_milp(flat, self.totals, self.model, soft, penalty), flat
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    rule: RowTotalRule
+    flat: _Flat
+    totals: tuple[_Total, ...]
+    solution: _Solution
+    pricing: _Pricing
+    certified: bool
+    solves: int
+
+
+# --- ambiguity ---------------------------------------------------------------------------------
+
+
+def ambiguity_pairs(outcome: _Outcome, cap: float) -> dict[tuple[int, int, int], np.ndarray]:
+    """(row, column, other state) -> candidates realising it, for every pair that a reading
+    within the Lagrangian window (priced cost <= row best + cap - bound) realises."""
+    flat, pricing, solution = outcome.flat, outcome.pricing, outcome.solution
+    inside = pricing.window(flat, cap - pricing.bound)
+    pairs: dict[tuple[int, int, int], np.ndarray] = {}
+    for r in range(flat.n_rows):
+        reach = np.flatnonzero(inside & (flat.owner == r))
+        chosen = flat.states[solution.chosen[r]]
+        if len(reach) < 2:
+            continue
+        differs = flat.states[reach] != chosen
+        for col in np.flatnonzero(differs.any(axis=0)):
+            for state in set(flat.states[reach[differs[:, col]], col].tolist()):
+                pairs[(r, int(col), int(state))] = reach[flat.states[reach, col] == state]
+    return pairs
+
+
+def find_alternatives(
+    outcome: _Outcome, pairs: dict[tuple[int, int, int], np.ndarray], cap: float, model: DamageModel
+) -> tuple[dict[tuple[int, int, int], float], int]:
+    """Prove pairs realisable by a solution meeting every total within ``cap``; returns pair ->
+    cost of the cheapest solution found realising it, and the MILP solves used.
+
+    Cheap proofs first: one row changing its reading without moving any total, or two rows
+    whose changes to the totals cancel (found by hashing the change vectors). Each pair still
+    open then gets one MILP with that reading forced; its solution proves every pair it shows."""
+    flat, solution = outcome.flat, outcome.solution
+    proven: dict[tuple[int, int, int], float] = {}
+    a, rhs = flat_to_matrix(flat, outcome.totals)
+    for cands, value in local_alternatives(flat, solution, a, cap):
+        _prove(flat, solution.chosen, cands, value, pairs, proven)
+    solves = 0
+    for key, members in sorted(pairs.items()):
+        if key in proven:
+            continue
+        found = forced_solve(flat, a, rhs, members, cap, model)
+        solves += 1
+        if found is not None:
+            chosen, value = found
+            _prove(flat, solution.chosen, chosen, value, pairs, proven)
+    return proven, solves
+
+
+def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: float) -> list[tuple[dict[int, int], float]]:
+    """Readings of one row, or of two rows, that change no total and fit under ``cap``:
+    (row -> candidate, cost of the solution)."""
+    base = solution.objective
+    chosen_of = solution.chosen[flat.owner]
+    totals = a[[*range(flat.n_rows, a.shape[0])]] if a.shape[0] > flat.n_rows else csr_array((0, len(flat.cost)))
+    delta = (totals - totals[:, chosen_of]).tocsc()
+    extra = flat.cost - flat.cost[chosen_of]
+    keys: dict[tuple, list[tuple[float, int]]] = {}
+    options = [k for k in range(len(flat.cost)) if k != chosen_of[k] and base + extra[k] <= cap + _EPS]
+    for k in options:
+        column = delta[:, [k]]
+        key = tuple(zip(column.indices.tolist(), np.round(column.data, 6).tolist(), strict=True))
+        keys.setdefault(key, []).append((float(extra[k]), k))
+    out: list[tuple[dict[int, int], float]] = []
+    for key, entries in keys.items():
+        entries.sort()
+        if not key:
+            out += [({int(flat.owner[k]): k}, base + cost) for cost, k in entries]
+            continue
+        opposite = keys.get(tuple((i, -v) for i, v in key), [])
+        for cost, k in entries:
+            partner = next(((c, k2) for c, k2 in sorted(opposite) if flat.owner[k2] != flat.owner[k]), None)
+            if partner is not None and base + cost + partner[0] <= cap + _EPS:
+                out.append(({int(flat.owner[k]): k, int(flat.owner[partner[1]]): partner[1]}, base + cost + partner[0]))
+    return out
+
+
+def forced_solve(flat: _Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray, cap: float, model: DamageModel) -> tuple[dict[int, int], float] | None:
+    """The cheapest solution choosing one of ``members`` in their row, if it fits under ``cap``."""
+    k = len(flat.cost)
+    force = coo_array((np.ones(len(members)), (np.zeros(len(members), dtype=int), members)), shape=(1, k))
+    budget = csr_array(flat.cost[None, :])
+    full = vstack([a, force.tocsr(), budget]).tocsr()
+    lo = np.concatenate([rhs, [1.0, -INF]])
+    hi = np.concatenate([rhs, [1.0, cap + _EPS]])
+    res = milp(flat.cost, integrality=np.ones(k), bounds=Bounds(0, 1),
+               constraints=LinearConstraint(full, lo, hi), options=_options(model))
+    if res.x is None:
+        return None
+    chosen = _chosen(flat, res.x)
+    return {r: int(c) for r, c in enumerate(chosen)}, float(res.fun)
+
+
+def _prove(flat: _Flat, chosen: np.ndarray, changes: dict[int, int], value: float,
+           pairs: dict[tuple[int, int, int], np.ndarray], proven: dict[tuple[int, int, int], float]) -> None:
+    """Record every (cell, state) the solution ``changes`` (row -> candidate) reads otherwise."""
+    for r, k in changes.items():
+        if k == chosen[r]:
+            continue
+        for col in np.flatnonzero(flat.states[k] != flat.states[chosen[r]]):
+            key = (r, int(col), int(flat.states[k, col]))
+            if key in pairs:
+                proven[key] = min(proven.get(key, INF), value)
+
+
+def cells_to_confidence(
+    proven: dict[tuple[int, int, int], float], optimum: float, n_rows: int, n_columns: int
+) -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[bool, ...], ...]]:
+    """Softmax over each cell's readings by the cost of the best solution found for each
+    (temperature: one damage unit); the chosen reading has the optimum's cost."""
+    gaps: dict[tuple[int, int], list[float]] = {}
+    for (r, col, _state), value in proven.items():
+        gaps.setdefault((r, col), []).append(max(value - optimum, 0.0))
+    confidence = tuple(
+        tuple(round(1.0 / (1.0 + sum(math.exp(-g) for g in gaps.get((r, c), []))), 4) for c in range(n_columns))
+        for r in range(n_rows)
+    )
+    ambiguous = tuple(tuple((r, c) in gaps for c in range(n_columns)) for r in range(n_rows))
+    return confidence, ambiguous
+
+
+# --- the recipe ---------------------------------------------------------------------------------
+
+
+def row_total_rules(evidence: MatrixEvidence) -> tuple[RowTotalRule, ...]:
+    """The row-total interpretations worth trying, most plausible first: when every row prints
+    a total, their sum equals the grand total of what they count."""
+    printed = [r.total for r in evidence.rows]
+    both = (RowTotalRule.PARTICIPATING, RowTotalRule.EXISTING)
+    if not printed or any(t is None for t in printed):
+        return both
+    total = sum(t for t in printed if t is not None)
+    t = evidence.totals
+    grand_total = t.grand_total if t.grand_total is not None else _sum_or_none(t.total)
+    grand_existing = t.grand_existing if t.grand_existing is not None else _sum_or_none(t.existing)
+    fits_total, fits_existing = total == grand_total, total == grand_existing
+    if fits_total and not fits_existing:
+        return (RowTotalRule.PARTICIPATING,)
+    if fits_existing and not fits_total:
+        return (RowTotalRule.EXISTING,)
+    return both
+
+
+def _sum_or_none(values: Sequence[int | None]) -> int | None:
+    return None if not values or any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def evidence_to_recovery(evidence: MatrixEvidence, model: DamageModel | None = None) -> Recovery:
+    """Recover the matrix: a certified optimum under each plausible row-total rule (the
+    cheapest wins); the fewest violated totals when no reading meets them all."""
+    model = model or DamageModel()
+    rules = row_total_rules(evidence)
+    outcomes = [o for rule in rules if (o := _Solver(evidence, rule, model).solve()) is not None]
+    if not outcomes:
+        outcomes = [_Solver(evidence, rule, model).solve_soft() for rule in rules]
+    best = min(outcomes, key=lambda o: (len(o.solution.violated), o.solution.objective))
+    return outcome_to_recovery(evidence, best, model)
+
+
+def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: DamageModel) -> Recovery:
+    flat, solution = outcome.flat, outcome.solution
+    proven: dict[tuple[int, int, int], float] = {}
+    solves = outcome.solves
+    if not outcome.solution.violated and outcome.certified:
+        cap = solution.objective + model.margin
+        proven, extra = find_alternatives(outcome, ambiguity_pairs(outcome, cap), cap, model)
+        solves += extra
+    confidence, ambiguous = cells_to_confidence(proven, solution.objective, flat.n_rows, evidence.n_columns)
+    states = tuple(tuple(int(s) for s in flat.states[i]) for i in solution.chosen)
+    alignments = tuple(align_row(row.tokens, st, model) for row, st in zip(evidence.rows, states, strict=True))
+    return Recovery(
+        states=states,
+        confidence=confidence,
+        ambiguous=ambiguous,
+        alignments=alignments,
+        rule=outcome.rule,
+        violated=recovered_violations(evidence, states, outcome.rule),
+        cost=int(sum(a.cost for a in alignments)),
+        certified=outcome.certified,
+        solves=solves,
+    )
+
+
+def recovered_violations(evidence: MatrixEvidence, states: Sequence[Sequence[int]], rule: RowTotalRule) -> tuple[TotalCheck, ...]:
+    """Every printed total the recovered matrix does not meet."""
+    return tuple(check for check in total_checks(evidence, states, rule) if check.printed != check.recovered)
+
+
+def total_checks(evidence: MatrixEvidence, states: Sequence[Sequence[int]], rule: RowTotalRule) -> tuple[TotalCheck, ...]:
+    """Every printed total with the value the matrix ``states`` gives it."""
+    grid = np.array(states, dtype=int).reshape(len(states), evidence.n_columns)
+    checks = []
+    for total in evidence_to_totals(evidence, rule):
+        hits = np.isin(grid, list(total.states))
+        if total.kind == "row":
+            value = hits[total.index].sum()
+        elif total.index is None:
+            value = hits.sum()
+        else:
+            value = hits[:, total.index].sum()
+        checks.append(TotalCheck(total.kind, total.index, total.value, int(value)))
+    return tuple(checks)

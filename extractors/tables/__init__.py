@@ -1,0 +1,38 @@
+"""Table strategies for PDF pages, one module each behind ``base.TableStrategy``.
+
+``STRATEGIES`` maps a name to a strategy; ``find_page_tables`` runs them all on a page and keeps,
+for every region of the page, the table of the most confident strategy (ruled tables score 1.0
+on a clean grid; alignment alone is capped below that). ``stitch`` joins a table continued on
+the next page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .base import FoundTable, TableCell, TableStrategy, boxes_overlap
+from .borderless import BorderlessStrategy
+from .ruled import RuledStrategy
+from .stitch import stitch, tables_continue
+
+STRATEGIES: Mapping[str, TableStrategy] = {"ruled": RuledStrategy(), "borderless": BorderlessStrategy()}
+MIN_CONFIDENCE = 0.5
+
+
+def find_page_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> list[FoundTable]:
+    """Tables of one page, best strategy per region, top to bottom."""
+    candidates = [t for s in strategies.values() for t in s.find_tables(page) if t.confidence >= MIN_CONFIDENCE]
+    return choose_tables(candidates)
+
+
+def choose_tables(candidates: list[FoundTable]) -> list[FoundTable]:
+    """Most confident first; a table overlapping one already chosen is dropped."""
+    chosen: list[FoundTable] = []
+    for table in sorted(candidates, key=lambda t: (-t.confidence, t.bbox.top)):
+        if not any(boxes_overlap(table.bbox, other.bbox) for other in chosen):
+            chosen.append(table)
+    return sorted(chosen, key=lambda t: (t.bbox.top, t.bbox.x0))
+
+
+__all__ = ["STRATEGIES", "FoundTable", "TableCell", "TableStrategy", "choose_tables", "find_page_tables", "stitch", "tables_continue"]

@@ -1,0 +1,211 @@
+"""PDF tables from known truth (tests/fixtures/, made by ``tests.fixture_generator``): each PDF
+and its text rendering give the same canonical rows through the real extractors, and the cells
+match the truth. Accuracy figures are printed (``pytest -s``)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from extractors.base import ExtractContext, Extraction
+from extractors.comments import CommentsExtractor
+from extractors.document import BBox, Document
+from extractors.kpi import KpiExtractor
+from extractors.readers import ReadFailure, read_document
+from extractors.segment import document_to_blocks
+from extractors.tables.base import FoundTable, TableCell, chars_to_text
+from extractors.tables.stitch import stitch
+from extractors.textnorm import nfkc_keep_marks
+from extractors.timeseries import TimeSeriesExtractor
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TRUTHS = sorted(FIXTURES.glob("*.json"))
+STATUS = {"●": "existing", "○": "new", "": "none"}
+MIN_ACCURACY = {"ruled": 0.999, "borderless": 0.99}
+
+
+@cache
+def truth(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def document(name: str, suffix: str) -> Document:
+    path = FIXTURES / f"{name}{suffix}"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    return parsed
+
+
+def names(kind: str) -> list[str]:
+    return [p.stem for p in TRUTHS if truth(p.stem)["kind"] == kind]
+
+
+def extract(extractor: object, doc: Document) -> Extraction:
+    return extractor.extract(doc, document_to_blocks(doc), ExtractContext())  # type: ignore[attr-defined]
+
+
+def table_rows(doc: Document, width: int) -> list[list[str]]:
+    return [line.cell_texts() for line in doc.lines() if len(line.cells) == width]
+
+
+def cell_accuracy(got: list[list[str]], expected: list[list[str]]) -> float:
+    total = sum(len(r) for r in expected)
+    right = sum(a == b for g, e in zip(got, expected, strict=False) for a, b in zip(g, e, strict=False))
+    return right / total
+
+
+# --- the grid: every fixture's table cells against the truth --------------------------------------
+
+
+@pytest.mark.parametrize("name", [p.stem for p in TRUTHS])
+def test_pdf_table_cells_match_the_truth(name: str) -> None:
+    spec = truth(name)
+    expected = [list(r) for r in spec["rows"]]
+    got = table_rows(document(name, ".pdf"), len(expected[0]))
+    accuracy = cell_accuracy(got, expected)
+    print(f"\n{name}: cells {accuracy:.4%} ({spec['layout']}), rows {len(got)}/{len(expected)}")
+    assert len(got) == len(expected)
+    assert accuracy >= MIN_ACCURACY[spec["layout"]]
+
+
+# --- participation: project × member states, names and categories ----------------------------------
+
+
+def participation_of(doc: Document, members: list[str]) -> list[tuple]:
+    """Canonical participation rows from the document lines: the header names the members; a
+    category printed once applies to the rows below it until the next one."""
+    lines = [ln for ln in doc.lines() if len(ln.cells) == len(members) + 5]
+    header = next(ln for ln in lines if [c.text for c in ln.cells[4 : 4 + len(members)]] == members)
+    categories = ["", ""]
+    rows = []
+    for line in lines[lines.index(header) + 1 :]:
+        texts = [nfkc_keep_marks(c.text) for c in line.cells]
+        if not texts[2].isdigit():
+            continue  # summary rows (●の数 …)
+        categories = [texts[i] or categories[i] for i in (0, 1)]
+        for member, mark in zip(members, texts[4 : 4 + len(members)], strict=False):
+            rows.append((int(texts[2]), texts[3], *categories, member, STATUS[mark]))
+    return rows
+
+
+def participation_truth(spec: dict) -> list[tuple]:
+    members = spec["truth"]["members"]
+    return [
+        (p["number"], nfkc_keep_marks(p["name"]), nfkc_keep_marks(p["category_1"]), nfkc_keep_marks(p["category_2"]), m, s)
+        for p in spec["truth"]["projects"]
+        for m, s in zip(members, p["states"], strict=False)
+    ]
+
+
+@pytest.mark.parametrize("name", names("participation"))
+def test_participation_pdf_and_text_give_the_truth(name: str) -> None:
+    spec = truth(name)
+    expected = participation_truth(spec)
+    from_pdf = participation_of(document(name, ".pdf"), spec["truth"]["members"])
+    from_text = participation_of(document(name, ".txt"), spec["truth"]["members"])
+    states = sum(g[-1] == e[-1] for g, e in zip(from_pdf, expected, strict=False)) / len(expected)
+    print(f"\n{name}: participation states {states:.4%} of {len(expected)} cells")
+    assert from_text == expected
+    assert [r[:4] for r in from_pdf] == [r[:4] for r in expected]  # numbers, names, categories exact
+    assert states >= MIN_ACCURACY[spec["layout"]]
+    assert from_pdf == from_text
+
+
+def test_participation_extractor_reads_pdf_like_text() -> None:
+    participation = pytest.importorskip("extractors.participation")
+    extractor = participation.ParticipationExtractor()
+    for name in names("participation"):
+        rows = lambda doc: [(r.project_number, r.project_name, r.municipality_name, r.status) for r in extract(extractor, doc).participation]  # noqa: E731
+        assert rows(document(name, ".pdf")) == rows(document(name, ".txt")), name
+
+
+# --- KPI, comments, population through the real extractors -------------------------------------------
+
+
+def kpi_rows(doc: Document) -> list[tuple]:
+    return [
+        (r.indicator, r.baseline_value, r.baseline_unit, r.baseline_text, r.actual_text, r.target_value, r.target_text, r.target_period)
+        for r in extract(KpiExtractor(), doc).indicators
+    ]
+
+
+@pytest.mark.parametrize("name", names("kpi"))
+def test_kpi_values_are_exact(name: str) -> None:
+    from_pdf, from_text = kpi_rows(document(name, ".pdf")), kpi_rows(document(name, ".txt"))
+    expected = [[nfkc_keep_marks(v) for v in row] for row in truth(name)["truth"]["indicators"]]
+    expected = [[row[0].lstrip("①②③④⑤⑥⑦⑧⑨⑩"), *row[1:]] for row in expected]  # the list number is not the name
+    assert from_pdf == from_text
+    assert [[r[0], r[3], r[4], r[6]] for r in from_pdf] == expected
+    print(f"\n{name}: {len(from_pdf)} indicators exact")
+
+
+@pytest.mark.parametrize("name", names("comments"))
+def test_comment_pairs_are_exact(name: str) -> None:
+    def pairs(doc: Document) -> list[tuple]:
+        return [(r.opinion, r.response, r.project_refs) for r in extract(CommentsExtractor(), doc).comments]
+
+    from_pdf, from_text = pairs(document(name, ".pdf")), pairs(document(name, ".txt"))
+    expected = [(nfkc_keep_marks(o), nfkc_keep_marks(r)) for o, r in truth(name)["truth"]["pairs"]]
+    assert from_pdf == from_text
+    assert [p[:2] for p in from_pdf] == expected
+    print(f"\n{name}: {len(from_pdf)} comment pairs exact")
+
+
+@pytest.mark.parametrize("name", names("population"))
+def test_population_observations_match_text(name: str) -> None:
+    def observations(doc: Document) -> list[tuple]:
+        return [(r.series, r.period, r.value, r.unit) for r in extract(TimeSeriesExtractor(), doc).observations]
+
+    from_pdf, from_text = observations(document(name, ".pdf")), observations(document(name, ".txt"))
+    assert len(from_text) == 7 * 8
+    assert from_pdf == from_text
+    assert ("自然動態 / 出生数", "2014", 509) in [(s, p, int(v)) for s, p, v, _ in from_pdf]
+
+
+# --- the small functions, alone ----------------------------------------------------------------------
+
+
+def char(text: str, x0: float, top: float, *, upright: bool = True, size: float = 9) -> dict:
+    return {"text": text, "x0": x0, "x1": x0 + size, "top": top, "bottom": top + size, "upright": upright, "size": size}
+
+
+@pytest.mark.parametrize(
+    ("chars", "text"),
+    [
+        ([char("旭", 10, 0), char("川", 10, 10), char("市", 10, 20)], "旭川市"),  # stacked vertical
+        ([char("市", 10, 0, upright=False), char("川", 10, 10, upright=False), char("旭", 10, 20, upright=False)], "旭川市"),  # rotated 90
+        ([char("加", 0, 0), char("工", 9, 0), char("品", 0, 12)], "加工品"),  # wrapped line joined
+        ([char("H", 0, 0), char("2", 9, 0), char("(", 25, 0)], "H2 ("),  # a real gap is a space
+    ],
+)
+def test_chars_to_text(chars: list[dict], text: str) -> None:
+    assert chars_to_text(chars) == text
+
+
+def table_of(rows: list[list[tuple[str, int]]], page: int) -> FoundTable:
+    """Rows of (text, row_span); a span > 1 covers the slots below it (omitted in later rows)."""
+    cells, covered = [], set()
+    for r, row in enumerate(rows):
+        col = 0
+        for text, span in row:
+            while (r, col) in covered:
+                col += 1
+            cells.append(TableCell(text=text, row=r, column=col, bbox=BBox(col, r, col + 1, r + 1), row_span=span, page=page))
+            covered |= {(r + i, col) for i in range(span)}
+            col += 1
+    return FoundTable(tuple(cells), len(rows), 3, BBox(0, 0, 3, len(rows)), "ruled", 1.0, (page,), (0, 1, 2, 3))
+
+
+def test_stitch_drops_repeated_header_and_joins_a_cut_merged_cell() -> None:
+    first = table_of([[("分類", 1), ("No", 1), ("名", 1)], [("福祉", 2), ("1", 1), ("a", 1)], [("2", 1), ("b", 1)]], page=1)
+    second = table_of([[("分類", 1), ("No", 1), ("名", 1)], [("福祉", 1), ("3", 1), ("c", 1)], [("教育", 1), ("4", 1), ("d", 1)]], page=2)
+    joined = stitch(first, second)
+    assert [joined.row_texts(r) for r in range(joined.n_rows)] == [
+        ["分類", "No", "名"], ["福祉", "1", "a"], ["", "2", "b"], ["", "3", "c"], ["教育", "4", "d"],
+    ]
+    assert next(c for c in joined.cells if c.text == "福祉").row_span == 3
+    assert joined.pages == (1, 2)
