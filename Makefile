@@ -11,7 +11,7 @@ test: setup
 	.venv/bin/python -m pytest
 
 bench: setup
-	.venv/bin/python -m benchmarks
+	.venv/bin/python -m benchmarks $(BENCH)
 
 lint: setup
 	.venv/bin/ruff check pipeline extractors schemas tests benchmarks

@@ -40,17 +40,26 @@ holds. Candidates come from the rows' edit-distance DP, never from a fixed list:
    exact completion costs), with ``G`` the cost of a feasible integer solution.
 3. The MILP over that pool is then the global optimum within the damage model (``certified``).
 
-When the LP is infeasible even with every reading (the totals contradict each other), each total
-becomes soft with a binary violation indicator and a penalty larger than any damage cost: the
-reading with the fewest violated totals wins, then the cheapest (over a bounded window of
-readings per row, so this case is not certified).
+Among readings of equal damage the MILP takes the one closest to the marks as printed, position
+by position (``tokens_to_ties``), so the same evidence gives the same reading in any document.
+
+When the LP is infeasible even with every reading (the totals contradict each other), only the
+row-total rules whose grand total is nearest the printed row totals are tried, over a bounded
+window of readings per row (so this case is not certified): first the reading with the least
+total deviation (an L1 MILP, tight and fast), then, within ``soft_time_limit``, a MILP with a
+binary violation indicator per total looks for one with fewer violated totals. The reading with
+the fewest violated totals wins, then the cheapest.
 
 Ambiguity and confidence
 ------------------------
 A cell is ambiguous when another reading that meets every total and costs at most ``G* + margin``
-reads it differently. The candidates of step 2 with ``G = G*`` hold every such reading. Over the
-(cell, other state) pairs they realise, a coverage MILP maximises how many one solution within the
-cost cap realises; each solve proves a batch, and the loop ends when the maximum is zero.
+reads it differently (``margin`` = 2 damage units: on the generated corpus the true reading is at
+most that much dearer than the optimum where they differ). The candidates of step 2 with
+``G = G*`` hold every such reading. Each (cell, other state) pair they realise is proved by a
+solution (local one- and two-row exchanges first, then a MILP with the reading forced) or ruled
+out (reduced costs of the pool's LP, then a warm-started HiGHS LP per row and per pair). A pair
+that no solve decides within ``ambiguity_time_limit`` / ``ambiguity_budget`` counts as ambiguous
+(``Recovery.undecided``): the search may over-flag, never under-flag.
 ``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
 for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
 tied at the optimum).
@@ -59,10 +68,14 @@ tied at the optimum).
 from __future__ import annotations
 
 import math
+import os
+import sys
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import highspy
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
@@ -102,12 +115,16 @@ class DamageModel:
     extra_blank_tail: int = 1
     dropped_blank: int = 2
     dropped_mark: int = 4
-    margin: int = 0  # alternatives within this many units of the optimum count as ambiguous
+    margin: int = 2  # alternatives within this many units of the optimum count as ambiguous
     max_window: int = 24  # widest priced-cost window searched for a feasible reading
     soft_window: int = 3  # window of readings per row when the totals contradict each other
+    soft_candidates: int = 150  # at most this many readings per row and window in that case
     max_candidates: int = 3000  # per row and window; beyond it the result is not certified
     max_rounds: int = 60  # column-generation rounds
     time_limit: float = 60.0  # seconds per MILP solve
+    ambiguity_time_limit: float = 0.3  # seconds per forced solve; undecided cells count as ambiguous
+    ambiguity_budget: float = 5.0  # seconds for the whole search for other readings of one matrix
+    soft_time_limit: float = 3.0  # seconds the fewest-violations MILP may try to beat the L1 reading
 
     def __post_init__(self) -> None:
         costs = (self.kind_swap, self.mark_lost, self.mark_invented, self.extra_mark,
@@ -115,8 +132,8 @@ class DamageModel:
                  self.dropped_blank, self.dropped_mark)
         if any(not isinstance(c, int) or c <= 0 for c in costs):
             raise ValueError("damage costs must be positive integers")
-        if self.margin < 0 or self.max_window < 1 or self.soft_window < 0 or self.max_candidates < 1:
-            raise ValueError("need margin >= 0, max_window >= 1, soft_window >= 0, max_candidates >= 1")
+        if self.margin < 0 or self.max_window < 1 or self.soft_window < 0 or self.max_candidates < 1 or self.soft_candidates < 1 or self.soft_time_limit <= 0 or self.ambiguity_time_limit <= 0 or self.ambiguity_budget <= 0:
+            raise ValueError("need margin >= 0, max_window >= 1, soft_window >= 0, max_candidates >= 1, soft_candidates >= 1, soft_time_limit > 0, ambiguity_time_limit > 0, ambiguity_budget > 0")
 
     def match_cost(self, token: int, state: int) -> int:
         if token == BLANK:
@@ -206,6 +223,7 @@ class Recovery:
     cost: int
     certified: bool  # the optimum is proven global within the damage model
     solves: int  # LP and MILP solves used
+    undecided: int = 0  # cells flagged ambiguous because no solve could rule another reading out in time
 
 
 # --- costs and per-row bounds -----------------------------------------------------------------
@@ -572,32 +590,83 @@ class _Solution:
     optimal: bool
 
 
-def solve_milp(flat: _Flat, totals: Sequence[_Total], model: DamageModel, soft: bool, penalty: float) -> _Solution | None:
-    """One candidate per row; every total holds (``soft``: each violated total costs ``penalty``)."""
+def solve_milp(flat: _Flat, totals: Sequence[_Total], model: DamageModel, ties: np.ndarray | None = None) -> _Solution | None:
+    """One candidate per row; every total holds. None when no pooled reading meets them all.
+
+    ``ties`` (small non-negative integers per candidate) break ties between readings of equal
+    damage: scaled so that their sum over all rows stays below one damage unit, they choose
+    among the optima only, the same way whatever else the document holds."""
+    a, rhs = flat_to_matrix(flat, totals)
+    cost = flat.cost if ties is None else flat.cost + ties / (float(ties.max(initial=0.0)) * flat.n_rows + 1.0)
+    res = milp(cost, integrality=np.ones(len(flat.cost)), bounds=Bounds(0, 1),
+               constraints=LinearConstraint(a, rhs, rhs), options=_options(model))
+    if res.x is None:
+        return None
+    chosen = _chosen(flat, res.x)
+    return _Solution(chosen, float(flat.cost[chosen].sum()), (), res.status == 0)
+
+
+def tokens_to_ties(flat: _Flat, codes: Sequence[tuple[int, ...]]) -> np.ndarray:
+    """Per candidate, the cells whose state differs from the mark printed at the same position:
+    between equally damaged readings, the one closest to the page as printed wins."""
+    printed = np.zeros((flat.n_rows, flat.states.shape[1]), dtype=int)  # token codes equal state codes
+    for r, row in enumerate(codes):
+        width = min(len(row), printed.shape[1])
+        printed[r, :width] = row[:width]
+    return (flat.states != printed[flat.owner]).sum(axis=1).astype(float)
+
+
+def solve_milp_deviation(flat: _Flat, totals: Sequence[_Total], model: DamageModel, penalty: float) -> _Solution:
+    """One candidate per row, each unit a total is off by costing ``penalty`` (L1). Always
+    feasible, and its LP relaxation is tight, so it solves fast: the soft solve's incumbent."""
     a, rhs = flat_to_matrix(flat, totals)
     k, m = len(flat.cost), len(totals)
-    if not soft:
-        res = milp(flat.cost, integrality=np.ones(k), bounds=Bounds(0, 1),
-                   constraints=LinearConstraint(a, rhs, rhs), options=_options(model))
-        if res.x is None:
-            return None
-        return _Solution(_chosen(flat, res.x), float(res.fun), (), res.status == 0)
-    # columns: y (k), then per total s+ (m), s- (m), v (m); rows: equalities, then s+ + s- <= U v
+    # columns: y (k), then per total s+ (m), s- (m); rows: a y - s+ + s- = rhs
+    slack = vstack([csr_array((flat.n_rows, 2 * m)), _hstack(-identity(m), identity(m))])
+    full = _hstack(a, slack)
+    c = np.concatenate([flat.cost, np.full(2 * m, penalty)])
+    integrality = np.concatenate([np.ones(k), np.zeros(2 * m)])
+    upper = np.concatenate([np.ones(k), np.full(2 * m, INF)])
+    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
+               constraints=LinearConstraint(full, rhs, rhs), options=_options(model))
+    assert res.x is not None, res.message  # feasible by construction: any reading, any slack
+    chosen = _chosen(flat, res.x)
+    return _Solution(chosen, float(flat.cost[chosen].sum()), _violated(flat, totals, chosen), res.status == 0)
+
+
+def solve_milp_fewest(flat: _Flat, totals: Sequence[_Total], model: DamageModel, penalty: float,
+                      at_most: int) -> _Solution | None:
+    """Fewest violated totals (each costs ``penalty``), then least damage, with at most
+    ``at_most`` violated; within ``model.soft_time_limit``. None when no better one is found."""
+    a, rhs = flat_to_matrix(flat, totals)
+    k, m = len(flat.cost), len(totals)
+    # columns: y (k), then per total s+ (m), s- (m), v (m); rows: equalities, s+ + s- <= U v, sum v
     big = np.array([_reach(flat, t) for t in totals])
     slack = vstack([csr_array((flat.n_rows, 3 * m)), _hstack(-identity(m), identity(m), csr_array((m, m)))])
     link = _hstack(csr_array((m, k)), identity(m), identity(m), csr_array(-np.diag(big)))
-    full = vstack([_hstack(a, slack), link]).tocsr()
+    count = _hstack(csr_array((1, k + 2 * m)), csr_array(np.ones((1, m))))
+    full = vstack([_hstack(a, slack), link, count]).tocsr()
     c = np.concatenate([flat.cost, np.zeros(2 * m), np.full(m, penalty)])
     integrality = np.concatenate([np.ones(k), np.zeros(2 * m), np.ones(m)])
     upper = np.concatenate([np.ones(k), big, big, np.ones(m)])
-    lo = np.concatenate([rhs, np.full(m, -INF)])
-    hi = np.concatenate([rhs, np.zeros(m)])
+    lo = np.concatenate([rhs, np.full(m + 1, -INF)])
+    hi = np.concatenate([rhs, np.zeros(m), [float(at_most)]])
+    options = {**_options(model), "time_limit": model.soft_time_limit}
     res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
-               constraints=LinearConstraint(full, lo, hi), options=_options(model))
+               constraints=LinearConstraint(full, lo, hi), options=options)
     if res.x is None:
         return None
-    violated = tuple(t for t in range(m) if res.x[k + 2 * m + t] > 0.5)
-    return _Solution(_chosen(flat, res.x), float(flat.cost @ res.x[:k]), violated, res.status == 0)
+    chosen = _chosen(flat, res.x)
+    return _Solution(chosen, float(flat.cost[chosen].sum()), _violated(flat, totals, chosen), res.status == 0)
+
+
+def _violated(flat: _Flat, totals: Sequence[_Total], chosen: np.ndarray) -> tuple[int, ...]:
+    """Indexes of the totals the chosen readings do not meet."""
+    a, rhs = flat_to_matrix(flat, totals)
+    x = np.zeros(len(flat.cost))
+    x[chosen] = 1.0
+    off = np.abs(a @ x - rhs)[flat.n_rows :]
+    return tuple(int(t) for t in np.flatnonzero(off > 0.5))
 
 
 def _reach(flat: _Flat, total: _Total) -> float:
@@ -740,35 +809,56 @@ class _Solver:
         if infeasible:
             return None
         window = -1.0  # the pool holds the column-generation readings only
-        solution, flat = self.milp(pricing, window, soft=False)
+        solution, flat = self.milp(pricing, window)
         while solution is None:
             if window >= self.model.max_window:
                 return None
             window = min(float(self.model.max_window), max(1.0, 2 * window))
             self.widen(pricing, window)
-            solution, flat = self.milp(pricing, window, soft=False)
+            solution, flat = self.milp(pricing, window)
         needed = max(0.0, solution.objective + self.model.margin - pricing.bound)
         if needed > window + _EPS:
             self.widen(pricing, needed)
-            solution, flat = self.milp(pricing, needed, soft=False)
+            solution, flat = self.milp(pricing, needed)
             assert solution is not None
         certified = self.complete and solution.optimal
         return _Outcome(self.rule, flat, self.totals, solution, pricing, certified, self.solves)
 
     def solve_soft(self) -> _Outcome:
-        """Fewest violated totals, then least damage, over a window of readings per row."""
+        """Fewest violated totals, then least damage, over a window of readings per row.
+
+        The L1 reading (least total deviation) comes first and always exists; the count MILP
+        then looks, within ``soft_time_limit``, for a reading with fewer violated totals."""
         assert self.pool is not None
         pricing, _ = self.generate_columns()
         plain = self.price(np.zeros(len(self.totals)))
         for r, row in enumerate(self.evidence.rows):
             for target in {None, row.total}:
                 for p in (plain, pricing):
-                    self.pool.add(r, self.enumerate(p, r, self.model.soft_window, target, self.model.max_candidates))
-        solution, flat = self.milp(pricing, INF, soft=True)
-        assert solution is not None  # one candidate per row always exists
+                    self.pool.add(r, self.nearest(p, r, target))
+        flat = self.pool.flat()
+        penalty = float(flat.cost.max(initial=0.0) * flat.n_rows + 1.0)  # above any damage total
+        solution = solve_milp_deviation(flat, self.totals, self.model, penalty)
+        self.solves += 1
+        if solution.violated:
+            fewer = solve_milp_fewest(flat, self.totals, self.model, penalty, len(solution.violated))
+            self.solves += 1
+            if fewer is not None and (len(fewer.violated), fewer.objective) < (len(solution.violated), solution.objective):
+                solution = fewer
         return _Outcome(self.rule, flat, self.totals, solution, pricing, False, self.solves)
 
-    def milp(self, pricing: _Pricing, window: float, soft: bool) -> tuple[_Solution | None, _Flat]:
+    def nearest(self, pricing: _Pricing, r: int, target: int | None) -> list[Candidate]:
+        """The row's readings in the widest window up to ``soft_window`` that holds at most
+        ``soft_candidates`` of them (the first window's, cut, when even that holds more)."""
+        found: list[Candidate] = []
+        for window in range(self.model.soft_window + 1):
+            wider = self.enumerate(pricing, r, float(window), target, self.model.soft_candidates + 1)
+            if len(wider) > self.model.soft_candidates:
+                return found or wider[: self.model.soft_candidates]
+            found = wider
+        return found
+
+    def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None, _Flat]:
         """Solve over the pool, keeping only readings inside the priced window (the others
         cannot take part in a solution within it)."""
         assert self.pool is not None
@@ -776,8 +866,7 @@ class _Solver:
         if window >= 0:
             flat = flat.subset(pricing.window(flat, window))
         self.solves += 1
-        penalty = float(flat.cost.max(initial=0.0) * flat.n_rows + 1.0)  # above any damage total
-        return solve_milp(flat, self.totals, self.model, soft, penalty), flat
+        return solve_milp(flat, self.totals, self.model, tokens_to_ties(flat, self.codes)), flat
 
 
 @dataclass(frozen=True)
@@ -812,30 +901,79 @@ def ambiguity_pairs(outcome: _Outcome, cap: float) -> dict[tuple[int, int, int],
     return pairs
 
 
+def outcome_within(outcome: _Outcome, cap: float) -> _Outcome:
+    """The outcome over only the readings that can take part in a solution costing at most
+    ``cap`` (Lagrangian window), which keeps every ambiguity solve small."""
+    flat, solution = outcome.flat, outcome.solution
+    keep = outcome.pricing.window(flat, cap - outcome.pricing.bound)
+    keep[solution.chosen] = True
+    index = np.cumsum(keep) - 1
+    chosen = index[solution.chosen]
+    return replace(outcome, flat=flat.subset(keep), solution=replace(solution, chosen=chosen))
+
+
+@dataclass(frozen=True)
+class _Alternatives:
+    proven: dict[tuple[int, int, int], float]  # pair -> cost of the cheapest solution showing it
+    solves: int
+    undecided: int  # pairs neither shown nor ruled out in time, counted as ambiguous
+
+
 def find_alternatives(
     outcome: _Outcome, pairs: dict[tuple[int, int, int], np.ndarray], cap: float, model: DamageModel
-) -> tuple[dict[tuple[int, int, int], float], int]:
-    """Prove pairs realisable by a solution meeting every total within ``cap``; returns pair ->
-    cost of the cheapest solution found realising it, and the MILP solves used.
+) -> _Alternatives:
+    """Prove pairs realisable by a solution meeting every total within ``cap``.
 
     Cheap proofs first: one row changing its reading without moving any total, or two rows
-    whose changes to the totals cancel (found by hashing the change vectors). Each pair still
-    open then gets one MILP with that reading forced; its solution proves every pair it shows."""
+    whose changes to the totals cancel (found by hashing the change vectors). Then one LP over
+    the pool disproves every pair none of whose readings has a reduced cost that fits under
+    ``cap`` (``reduced_costs``), and one warm-started LP per row every pair of a row whose
+    other readings cannot fit. Each pair still open gets one solve with that reading forced;
+    its solution proves every pair it shows. Pairs left open when a solve or the whole search
+    (``ambiguity_budget``) runs out of time count as ambiguous: never a guess shown as sure."""
+    deadline = time.monotonic() + model.ambiguity_budget
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
     a, rhs = flat_to_matrix(flat, outcome.totals)
     for cands, value in local_alternatives(flat, solution, a, cap):
         _prove(flat, solution.chosen, cands, value, pairs, proven)
-    solves = 0
-    for key, members in sorted(pairs.items()):
+    open_pairs = {key: members for key, members in pairs.items() if key not in proven}
+    solves = undecided = 0
+    if open_pairs:
+        lp_value, reduced = reduced_costs(flat, a, rhs)
+        solves += 1
+        slack = cap - lp_value + _EPS
+        open_pairs = {key: members for key, members in open_pairs.items() if reduced[members].min() <= slack}
+    lp = ForcedLp(flat, a, rhs) if open_pairs else None
+    for r in sorted({key[0] for key in open_pairs}):
+        if time.monotonic() > deadline:
+            break
+        others = np.flatnonzero((flat.owner == r) & (np.arange(len(flat.cost)) != solution.chosen[r]))
+        solves += 1
+        if lp is None or not lp.fits(others, cap):  # no other reading of the row fits
+            open_pairs = {key: members for key, members in open_pairs.items() if key[0] != r}
+    for key, members in sorted(open_pairs.items()):
         if key in proven:
             continue
-        found = forced_solve(flat, a, rhs, members, cap, model)
-        solves += 1
-        if found is not None:
+        found = forced_solve(flat, a, rhs, members, cap, model, lp) if lp and time.monotonic() < deadline else UNDECIDED
+        solves += found is not UNDECIDED or time.monotonic() < deadline
+        if found is UNDECIDED:  # not ruled out in time: another reading may fit, so say so
+            proven[key] = cap
+            undecided += 1
+        elif found is not None:
             chosen, value = found
             _prove(flat, solution.chosen, chosen, value, pairs, proven)
-    return proven, solves
+    return _Alternatives(proven, solves, undecided)
+
+
+def reduced_costs(flat: _Flat, a: csr_array, rhs: np.ndarray) -> tuple[float, np.ndarray]:
+    """The pool's LP optimum and each reading's reduced cost ``d``: any solution of the pool
+    costs ``LP + d . y``, so one that takes reading k costs at least ``LP + d[k]``."""
+    res = linprog(flat.cost, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs")
+    assert res.status == 0, res.message  # the pool holds the solution just found
+    duals = np.asarray(res.eqlin.marginals)
+    reduced = flat.cost - a.T @ duals
+    return float(res.fun), np.maximum(reduced, 0.0)
 
 
 def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: float) -> list[tuple[dict[int, int], float]]:
@@ -866,20 +1004,95 @@ def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: floa
     return out
 
 
-def forced_solve(flat: _Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray, cap: float, model: DamageModel) -> tuple[dict[int, int], float] | None:
-    """The cheapest solution choosing one of ``members`` in their row, if it fits under ``cap``."""
-    k = len(flat.cost)
-    force = coo_array((np.ones(len(members)), (np.zeros(len(members), dtype=int), members)), shape=(1, k))
-    budget = csr_array(flat.cost[None, :])
-    full = vstack([a, force.tocsr(), budget]).tocsr()
-    lo = np.concatenate([rhs, [1.0, -INF]])
-    hi = np.concatenate([rhs, [1.0, cap + _EPS]])
-    res = milp(flat.cost, integrality=np.ones(k), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(full, lo, hi), options=_options(model))
+def forced_solve(flat: _Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray, cap: float,
+                 model: DamageModel, lp: ForcedLp) -> tuple[dict[int, int], float] | None | _Undecided:
+    """The cheapest solution choosing one of ``members`` in their row, if it fits under ``cap``;
+    ``UNDECIDED`` when ``ambiguity_time_limit`` ran out before either was shown.
+
+    Its LP relaxation goes first: most forced readings cannot fit, and an infeasible LP (or one
+    costing more than ``cap``) proves that far faster than the MILP would."""
+    if not lp.fits(members, cap):
+        return None
+    upper = _forced_upper(flat, members)
+    budget = LinearConstraint(csr_array(flat.cost[None, :]), -INF, cap + _EPS)
+    res = milp(flat.cost, integrality=np.ones(len(upper)), bounds=Bounds(0, upper),
+               constraints=[LinearConstraint(a, rhs, rhs), budget],
+               options={**_options(model), "time_limit": model.ambiguity_time_limit})
     if res.x is None:
+        return UNDECIDED if res.status == 1 else None  # 1: time limit reached
+    if res.fun > cap + _EPS:
         return None
     chosen = _chosen(flat, res.x)
     return {r: int(c) for r, c in enumerate(chosen)}, float(res.fun)
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A HiGHS instance with logging off; the banner HiGHS prints on the first instance of a
+    process goes to /dev/null instead of the pipeline's standard output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+class ForcedLp:
+    """The pool's LP relaxation (one candidate per row, every total) held in one HiGHS model, so
+    each forced check only changes the bounds of one row and re-solves from the last basis."""
+
+    def __init__(self, flat: _Flat, a: csr_array, rhs: np.ndarray) -> None:
+        self.flat = flat
+        k = len(flat.cost)
+        matrix = a.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = k, a.shape[0]
+        lp.col_cost_ = flat.cost.astype(float)
+        lp.col_lower_, lp.col_upper_ = np.zeros(k), np.ones(k)
+        lp.row_lower_ = lp.row_upper_ = rhs.astype(float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = k, a.shape[0]
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        self.highs = _quiet_highs()
+        self.highs.passModel(lp)
+        self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
+
+    def fits(self, members: np.ndarray, cap: float) -> bool:
+        """Whether the LP with the row of ``members`` forced onto them fits under ``cap``; False
+        proves that no solution taking one of them does."""
+        if not len(members):
+            return False
+        row = self.rows[int(self.flat.owner[members[0]])]
+        upper = np.isin(row, members).astype(float)
+        self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), upper)
+        self.highs.setOptionValue("objective_bound", cap + _EPS)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        value = self.highs.getInfo().objective_function_value
+        self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), np.ones(len(row)))
+        return status == highspy.HighsModelStatus.kOptimal and value <= cap + _EPS
+
+
+class _Undecided:
+    """A forced solve that neither found nor ruled out a solution in time."""
+
+
+UNDECIDED = _Undecided()
+
+
+def _forced_upper(flat: _Flat, members: np.ndarray) -> np.ndarray:
+    """Upper bounds that leave the row of ``members`` only those readings (its choice
+    constraint then takes exactly one of them)."""
+    upper = np.ones(len(flat.cost))
+    if len(members):
+        upper[np.flatnonzero(flat.owner == flat.owner[members[0]])] = 0.0
+        upper[members] = 1.0
+    return upper
 
 
 def _prove(flat: _Flat, chosen: np.ndarray, changes: dict[int, int], value: float,
@@ -932,6 +1145,22 @@ def row_total_rules(evidence: MatrixEvidence) -> tuple[RowTotalRule, ...]:
     return both
 
 
+def nearest_rules(evidence: MatrixEvidence, rules: Sequence[RowTotalRule]) -> tuple[RowTotalRule, ...]:
+    """Of ``rules``, those whose grand total is nearest the sum of the printed row totals (all
+    of them when that cannot be told): the only ones worth a soft solve when totals contradict."""
+    printed = [r.total for r in evidence.rows]
+    t = evidence.totals
+    grand = {
+        RowTotalRule.PARTICIPATING: t.grand_total if t.grand_total is not None else _sum_or_none(t.total),
+        RowTotalRule.EXISTING: t.grand_existing if t.grand_existing is not None else _sum_or_none(t.existing),
+    }
+    if not printed or any(v is None for v in printed) or any(grand[r] is None for r in rules):
+        return tuple(rules)
+    total = sum(v for v in printed if v is not None)
+    distance = {r: abs(total - grand[r]) for r in rules}  # type: ignore[operator]
+    return tuple(r for r in rules if distance[r] == min(distance.values()))
+
+
 def _sum_or_none(values: Sequence[int | None]) -> int | None:
     return None if not values or any(v is None for v in values) else sum(v for v in values if v is not None)
 
@@ -943,7 +1172,7 @@ def evidence_to_recovery(evidence: MatrixEvidence, model: DamageModel | None = N
     rules = row_total_rules(evidence)
     outcomes = [o for rule in rules if (o := _Solver(evidence, rule, model).solve()) is not None]
     if not outcomes:
-        outcomes = [_Solver(evidence, rule, model).solve_soft() for rule in rules]
+        outcomes = [_Solver(evidence, rule, model).solve_soft() for rule in nearest_rules(evidence, rules)]
     best = min(outcomes, key=lambda o: (len(o.solution.violated), o.solution.objective))
     return outcome_to_recovery(evidence, best, model)
 
@@ -951,11 +1180,12 @@ def evidence_to_recovery(evidence: MatrixEvidence, model: DamageModel | None = N
 def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: DamageModel) -> Recovery:
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
-    solves = outcome.solves
+    solves, undecided = outcome.solves, 0
     if not outcome.solution.violated and outcome.certified:
         cap = solution.objective + model.margin
-        proven, extra = find_alternatives(outcome, ambiguity_pairs(outcome, cap), cap, model)
-        solves += extra
+        within = outcome_within(outcome, cap)
+        found = find_alternatives(within, ambiguity_pairs(within, cap), cap, model)
+        proven, solves, undecided = found.proven, solves + found.solves, found.undecided
     confidence, ambiguous = cells_to_confidence(proven, solution.objective, flat.n_rows, evidence.n_columns)
     states = tuple(tuple(int(s) for s in flat.states[i]) for i in solution.chosen)
     alignments = tuple(align_row(row.tokens, st, model) for row, st in zip(evidence.rows, states, strict=True))
@@ -969,6 +1199,7 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
         cost=int(sum(a.cost for a in alignments)),
         certified=outcome.certified,
         solves=solves,
+        undecided=undecided,
     )
 
 

@@ -556,6 +556,10 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the search for other readings was cut short; ambiguity flags may be incomplete",
                             PARTICIPATION, f"matrix {index}"))
+    if recovery.undecided:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.INFO,
+                            f"{recovery.undecided} cell readings could not be ruled out in the time allowed and are "
+                            "flagged ambiguous without a proof that another reading fits", PARTICIPATION, f"matrix {index}"))
     return issues
 
 

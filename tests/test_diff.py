@@ -9,8 +9,6 @@ The "new edition" is an edited copy of seeds/ (new bytes, so new doc_ids):
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -22,32 +20,9 @@ from pipeline.ingest import ingest
 from pipeline.stages import default_stages
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-HAS_PARTICIPATION = importlib.util.find_spec("extractors.participation") is not None
-NEEDS_PARTICIPATION = pytest.mark.skipif(
-    not HAS_PARTICIPATION, reason="extractors.participation (ingest of 003) is not written yet"
-)
-
 F000 = "000_0427b4530d9cecfe.txt"
 F003 = "003_feeaa7bd0b434e1c.txt"
 F004 = "004_a61508fec1d3fe11.txt"
-
-EXTRACTORS = (
-    ("extractors.participation", "ParticipationExtractor"),
-    ("extractors.priority_matrix", "PriorityMatrixExtractor"),
-    ("extractors.kpi", "KpiExtractor"),
-    ("extractors.timeseries", "TimeSeriesExtractor"),
-    ("extractors.comments", "CommentsExtractor"),
-    ("extractors.regions", "RegionListExtractor"),
-    ("extractors.metrics", "MetricsExtractor"),
-)
-
-
-def available_stages():
-    """The default stages, without the participation extractor while it does not exist."""
-    if HAS_PARTICIPATION:
-        return default_stages()
-    extractors = [getattr(importlib.import_module(m), c)() for m, c in EXTRACTORS if m != "extractors.participation"]
-    return default_stages(extractors)
 
 
 # --- the edits, as small pure functions on the text ------------------------------------------
@@ -109,8 +84,8 @@ def edited_seeds(folder: Path) -> Path:
 def refresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, DiffReport]:
     root = tmp_path_factory.mktemp("diff")
     old, new = root / "old", root / "new"
-    ingest([SEEDS], old, formats=("csv",), stages=available_stages())
-    ingest([edited_seeds(root / "seeds-edited")], new, formats=("csv",), stages=available_stages())
+    ingest([SEEDS], old, formats=("csv",), stages=default_stages())
+    ingest([edited_seeds(root / "seeds-edited")], new, formats=("csv",), stages=default_stages())
     return old, new, diff_outputs(old, new)
 
 
@@ -177,7 +152,6 @@ def test_no_spurious_changes_without_participation(refresh):
     }
 
 
-@NEEDS_PARTICIPATION
 def test_refresh_reports_exactly_the_edits(refresh):
     _, _, report = refresh
     changes = content_changes(report)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import importlib
 from pathlib import Path
 
 import pytest
@@ -26,36 +25,13 @@ from extractors.base import ExtractContext, Extraction
 from extractors.document import Document
 from extractors.readers import ReadFailure, read_document
 from extractors.segment import document_to_blocks
-from pipeline.stages import renumber_rows
+from pipeline.stages import default_extractors, renumber_rows
 from schemas.tables import ROW_TYPE_BY_TABLE
 from schemas.validation import validate_rows
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SAMPLES = {p.name: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
-EXTRACTOR_CLASSES = (
-    ("extractors.participation", "ParticipationExtractor"),
-    ("extractors.priority_matrix", "PriorityMatrixExtractor"),
-    ("extractors.kpi", "KpiExtractor"),
-    ("extractors.timeseries", "TimeSeriesExtractor"),
-    ("extractors.comments", "CommentsExtractor"),
-    ("extractors.regions", "RegionListExtractor"),
-    ("extractors.metrics", "MetricsExtractor"),
-)
-
-
-def load_extractors():
-    """Every extractor that exists (participation is still being written)."""
-    out = []
-    for module, cls in EXTRACTOR_CLASSES:
-        try:
-            out.append(getattr(importlib.import_module(module), cls)())
-        except ImportError:
-            if module != "extractors.participation":
-                raise
-    return tuple(out)
-
-
-EXTRACTORS = load_extractors()
+EXTRACTORS = default_extractors()
 
 
 def manifest_contexts() -> dict[str, ExtractContext]:

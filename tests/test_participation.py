@@ -1,0 +1,210 @@
+"""Participation matrices: recovery with the printed totals as constraints, on the 003 sample, on
+small hand-made cases whose answer is known by construction, and on a generated corpus of
+damaged matrices with known truth (tests/matrix_corpus.py), measured cell by cell."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from extractors.base import ExtractContext
+from extractors.document import BlockKind
+from extractors.gazetteer import default_gazetteer
+from extractors.matrix_recovery import (
+    EXISTING,
+    NEW,
+    NONE,
+    DamageModel,
+    MatrixEvidence,
+    RowEvidence,
+    RowTotalRule,
+    Totals,
+    align_row,
+    evidence_to_recovery,
+    total_checks,
+)
+from extractors.participation import ParticipationExtractor, block_to_matrices, matrix_to_evidence
+from extractors.readers import read_document
+from extractors.segment import document_to_blocks
+from schemas.quality import Code
+from tests.matrix_corpus import make_corpus
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+F003 = "003_feeaa7bd0b434e1c.txt"
+STATUS = {NONE: "none", EXISTING: "existing", NEW: "new"}
+CORPUS_SIZE = 32
+
+
+def parse(text: str, name: str = "matrix.txt"):
+    document = read_document(text.encode("utf-8"), name)
+    return document, document_to_blocks(document)
+
+
+def matrices_of(text: str):
+    _, blocks = parse(text)
+    return [m for b in blocks if b.kind is BlockKind.TABLE for m in block_to_matrices(b, default_gazetteer())]
+
+
+# --- the 003 sample ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_003():
+    text = (SEEDS / F003).read_text("utf-8")
+    document, blocks = parse(text, F003)
+    extraction = ParticipationExtractor().extract(document, blocks, ExtractContext())
+    return text, extraction
+
+
+def test_sample_003_recovery_meets_every_printed_total(sample_003) -> None:
+    text, _ = sample_003
+    matrices = matrices_of(text)
+    assert matrices, "the matrix of 003 is not found"
+    for matrix in matrices:
+        evidence, problems = matrix_to_evidence(matrix)
+        assert problems == []
+        recovery = evidence_to_recovery(evidence)
+        checks = total_checks(evidence, recovery.states, recovery.rule)
+        # 46 row totals, 9 members x (●, ○, total), and the three grand totals
+        assert len(checks) == 46 + 9 * 3 + 3
+        assert [c for c in checks if c.printed != c.recovered] == []
+        assert recovery.violated == ()
+        assert recovery.certified
+
+
+def test_sample_003_participation_is_long_form_projects_by_members(sample_003) -> None:
+    _, extraction = sample_003
+    rows = extraction.participation
+    members = {r.municipality_code for r in rows}
+    projects = {r.project_number for r in rows}
+    assert len(members) == 9 and len(projects) == 46
+    assert len(rows) == 46 * 9
+    assert len({(r.matrix, r.project_number, r.municipality_code) for r in rows}) == len(rows)
+    assert {r.status for r in rows} == {"existing", "new", "none"}
+    assert all(len(r.municipality_code) == 6 for r in rows)
+    assert sorted(p.project_number for p in extraction.projects) == list(range(1, 47))
+    assert all(p.project_name for p in extraction.projects)
+    assert {m.municipality_code for m in extraction.region_members} == members
+
+
+def test_sample_003_doubtful_cells_are_flagged_not_guessed_silently(sample_003) -> None:
+    _, extraction = sample_003
+    ambiguous = [r for r in extraction.participation if r.ambiguous]
+    sure = [r for r in extraction.participation if not r.ambiguous]
+    assert all(r.confidence < 1.0 for r in ambiguous)
+    assert all(r.confidence == 1.0 for r in sure)
+    flagged = {i.location for i in extraction.issues if i.code is Code.CELL_AMBIGUOUS and ", No " in (i.location or "")}
+    assert len(flagged) == len({r.project_number for r in ambiguous})
+    # the spurious extra marks of 003 are repaired and said so
+    assert sum(1 for i in extraction.issues if i.code is Code.CELL_REPAIRED) >= 10
+
+
+# --- small cases with a known answer -------------------------------------------------------------
+
+
+def evidence(rows, totals: Totals, n_columns: int) -> MatrixEvidence:
+    return MatrixEvidence(tuple(RowEvidence(tuple(t), total) for t, total in rows), n_columns, totals)
+
+
+def test_extra_tail_marks_are_dropped_by_the_totals() -> None:
+    # truth: ●●_ / ●●● ; the first row shows a spurious mark after its run
+    ev = evidence([(["●", "●", "", "●"], 2), (["●", "●", "●"], 3)],
+                  Totals(existing=(2, 2, 1), new=(0, 0, 0), total=(2, 2, 1)), 3)
+    recovery = evidence_to_recovery(ev)
+    assert recovery.states == ((EXISTING, EXISTING, NONE), (EXISTING, EXISTING, EXISTING))
+    assert not any(any(row) for row in recovery.ambiguous)
+    assert recovery.alignments[0].extra_marks == 1
+
+
+def test_a_tie_the_totals_cannot_break_is_ambiguous() -> None:
+    # two rows of one mark each, each printed in the wrong column for one reading or the other:
+    # both readings meet every total and cost the same, so every cell involved is ambiguous
+    ev = evidence([(["●"], 1), (["●"], 1)], Totals(existing=(1, 1), new=(0, 0), total=(1, 1)), 2)
+    recovery = evidence_to_recovery(ev)
+    assert all(all(row) for row in recovery.ambiguous)
+    assert all(c == pytest.approx(0.5) for row in recovery.confidence for c in row)
+
+
+def test_contradicting_totals_give_the_fewest_violations_and_report_them() -> None:
+    # the per-member ● counts sum to 3, the grand total says 4: one total at least must break
+    ev = evidence([(["●", "●"], 2), (["●", ""], 1)],
+                  Totals(existing=(2, 1), new=(0, 0), total=(2, 1), grand_existing=4, grand_total=3), 2)
+    recovery = evidence_to_recovery(ev)
+    assert recovery.states == ((EXISTING, EXISTING), (EXISTING, NONE))
+    assert [(v.kind, v.index, v.printed, v.recovered) for v in recovery.violated] == [("existing", None, 4, 3)]
+    assert not recovery.certified
+
+
+def test_align_row_counts_each_kind_of_damage() -> None:
+    model = DamageModel()
+    shifted = align_row(("", "●", "●", "●"), (EXISTING, EXISTING, EXISTING), model)
+    assert shifted.extra_blanks == 1 and shifted.cost == model.extra_blank
+    dropped = align_row(("●", "●"), (EXISTING, NONE, EXISTING), model)
+    assert dropped.dropped_blanks == 1 and dropped.cost == model.dropped_blank
+
+
+def test_row_total_rule_is_read_from_the_totals() -> None:
+    # each row prints ● only: 1 + 1 = grand ● total 2, not the grand total 3
+    ev = evidence([(["●", "○"], 1), (["●", ""], 1)],
+                  Totals(existing=(2, 0), new=(0, 1), total=(2, 1), grand_existing=2, grand_new=1, grand_total=3), 2)
+    recovery = evidence_to_recovery(ev)
+    assert recovery.rule is RowTotalRule.EXISTING
+    assert recovery.states == ((EXISTING, NEW), (EXISTING, NONE))
+
+
+def test_damage_model_is_validated() -> None:
+    with pytest.raises(ValueError):
+        DamageModel(extra_mark=0)
+    with pytest.raises(ValueError):
+        DamageModel(margin=-1)
+
+
+# --- the generated corpus ------------------------------------------------------------------------
+
+
+def score_case(case):
+    """(cells, right, wrong and not flagged, flagged, projects, projects exact) of one case."""
+    document, blocks = parse(case.text, f"matrix-{case.seed}.txt")
+    extraction = ParticipationExtractor().extract(document, blocks, ExtractContext())
+    got = {(r.project_number, r.municipality_code): r for r in extraction.participation}
+    cells = right = unflagged = flagged = 0
+    for project in case.projects:
+        for member, state in zip(case.members, project.states, strict=True):
+            cells += 1
+            row = got.get((project.number, member.code))
+            flagged += bool(row and row.ambiguous)
+            if row is not None and row.status == STATUS[state]:
+                right += 1
+            elif row is None or not row.ambiguous:
+                unflagged += 1
+    projects = {p.project_number: p for p in extraction.projects}
+    exact = 0
+    for project in case.projects:
+        row = projects.get(project.number)
+        if row is None:
+            continue
+        printed = tuple(c for c in (row.category_1, row.category_2, row.category_3) if c)
+        exact += row.project_name == project.name and printed == tuple(c for c in project.categories if c)
+    return cells, right, unflagged, flagged, len(case.projects), exact
+
+
+def test_generated_corpus_is_recovered_cell_by_cell() -> None:
+    corpus = make_corpus(CORPUS_SIZE)
+    figures = Counter()
+    bad_cases = []
+    for case in corpus:
+        cells, right, unflagged, flagged, projects, exact = score_case(case)
+        figures.update(cells=cells, right=right, unflagged=unflagged, flagged=flagged, projects=projects, exact=exact)
+        if unflagged or exact != projects:
+            bad_cases.append(case.seed)
+    accuracy = figures["right"] / figures["cells"]
+    print(
+        f"\nparticipation corpus: {len(corpus)} matrices, {figures['cells']} cells, accuracy {accuracy:.4%}, "
+        f"wrong and not flagged {figures['unflagged']}, flagged ambiguous {figures['flagged']}, "
+        f"projects exact {figures['exact']}/{figures['projects']}; cases with problems: {bad_cases}"
+    )
+    assert accuracy >= 0.995
+    assert figures["unflagged"] == 0
+    assert figures["exact"] == figures["projects"]
