@@ -506,7 +506,7 @@ def blocks_to_following_text(blocks: Sequence[Block]) -> dict[int, list[str]]:
 
 
 def clean_indicator(name: str) -> str:
-    """``①1人あたりの総所得`` -> ``1人あたりの総所得``; spaces of wrapped lines removed."""
+    """``②観光入込客数`` -> ``観光入込客数``; spaces of wrapped lines removed."""
     text = cell_to_text(name)
     while text and circled_to_int(text[0]) is not None:
         text = text[1:].lstrip()

@@ -1181,7 +1181,7 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
     solves, undecided = outcome.solves, 0
-    if not outcome.solution.violated and outcome.certified:
+    if not outcome.solution.violated:  # uncertified too: the pool it has is still worth searching
         cap = solution.objective + model.margin
         within = outcome_within(outcome, cap)
         found = find_alternatives(within, ambiguity_pairs(within, cap), cap, model)

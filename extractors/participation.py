@@ -573,6 +573,7 @@ def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members
             out.append(ParticipationRow(
                 doc_id=doc_id,
                 matrix=index,
+                project_row=r,
                 project_number=row.number,
                 project_name=row.name,
                 municipality_code=member.match.municipality.code,

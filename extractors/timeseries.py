@@ -13,8 +13,8 @@ counting: the n periods of the header, in column order, go with the last n value
 row. Column positions are only the fallback.
 
 ``table_title`` is the heading just above the table without its list number and without a
-trailing note on source or unit: ``(1) 自然動態と社会動態の概況 (各年12月末住民基本台帳)`` is
-``自然動態と社会動態の概況``. The number is layout (it changes between editions); the note is
+trailing note on source or unit: ``(2) 人口の推移 (各年10月1日現在)`` is
+``人口の推移``. The number is layout (it changes between editions); the note is
 read for the calendar (各年12月末 -> calendar years) and the unit, not kept in the name.
 """
 
@@ -80,7 +80,7 @@ def context_to_title_line(context: Sequence[str]) -> str | None:
 
 
 def line_to_title(line: str) -> str:
-    """``(1) 自然動態と社会動態の概況 (各年12月末住民基本台帳)`` -> ``自然動態と社会動態の概況``."""
+    """``(2) 人口の推移 (各年10月1日現在)`` -> ``人口の推移``."""
     title = TITLE_PREFIX_RE.sub("", cell_to_text(line), count=1)
     previous = None
     while previous != title:
@@ -176,7 +176,7 @@ def series_row_to_pairs(row: SeriesRow, periods: Sequence[PeriodColumn]) -> list
 
 
 def clean_label(text: str) -> str:
-    """``(合計特殊出生率)`` -> ``合計特殊出生率``; letter spacing removed."""
+    """``(高齢化率)`` -> ``高齢化率``; letter spacing removed."""
     label = strip_spacing(cell_to_text(text))
     if re.fullmatch(r"[(（][^()（）]+[)）]", label):
         label = label[1:-1].strip()

@@ -89,10 +89,12 @@ class DocumentRow(TableRow):
 class ParticipationRow(TableRow):
     TABLE: ClassVar[str] = "participation"
     DESCRIPTION: ClassVar[str] = "Project x member municipality of a participation matrix."
-    PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("doc_id", "matrix", "project_number", "municipality_code")
+    PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("doc_id", "matrix", "project_row", "municipality_code")
 
     doc_id: str = col("Document id.", kind=KIND_DOC_ID, required=True)
     matrix: int = col("Index of the matrix within the document (0-based).", kind=KIND_INTEGER, required=True, default=0)
+    project_row: int = col("Position of the project row within the matrix (0-based): tells apart rows whose "
+                           "printed number repeats or is missing.", kind=KIND_INTEGER, required=True, default=0)
     project_number: int | None = col("Project number as printed (No).", kind=KIND_INTEGER)
     project_name: str | None = col("Project name.")
     municipality_code: str = col("6-digit code of the member municipality.", kind=KIND_MUNICIPALITY_CODE, required=True, default="")
