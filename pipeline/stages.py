@@ -98,7 +98,7 @@ def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
         for extractor in extractors:
             try:
                 extraction = extraction + extractor.extract(result.document, result.blocks, context)
-            except Exception as exc:  # a bug in one extractor must not lose the others' rows
+            except Exception as exc:  # noqa: BLE001 -- a bug in one extractor must not lose the others' rows
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 issues.append(
                     Issue(

@@ -13,13 +13,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from .test_schemas import sample_rows
 
 from pipeline import output
 from pipeline.output import write_tables
 from schemas.frame import rows_to_frame, value_to_text
 from schemas.tables import ROW_TYPE_BY_TABLE, TABLE_NAMES, columns_of
 from schemas.validation import validate_output_dir
+
+from .test_schemas import sample_rows
 
 BOM = b"\xef\xbb\xbf"
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from schemas.tables import TABLE_NAMES, columns_of, ROW_TYPE_BY_TABLE
+from schemas.tables import ROW_TYPE_BY_TABLE, TABLE_NAMES, columns_of
 from schemas.validation import validate_output_dir
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,12 +31,12 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
+    except Exception as exc:  # noqa: BLE001 -- pdfminer raises many types for damaged files, wrapped by pdfplumber
         return open_error_to_failure(exc)
     with pdf:
         try:
             pages = pages_of(pdf)
-        except Exception as exc:  # damaged page streams
+        except Exception as exc:  # noqa: BLE001 -- damaged page streams
             return ReadFailure(Code.PDF_CORRUPT, f"a page of the PDF cannot be read ({type(exc).__name__})")
     if not pages:
         return ReadFailure(Code.PDF_NO_PAGES, "the PDF has no pages")
