@@ -631,7 +631,7 @@ def solve_milp_deviation(flat: _Flat, totals: Sequence[_Total], model: DamageMod
                constraints=LinearConstraint(full, rhs, rhs), options=_options(model))
     assert res.x is not None, res.message  # feasible by construction: any reading, any slack
     chosen = _chosen(flat, res.x)
-    return _Solution(chosen, float(flat.cost[chosen].sum()), _violated(flat, totals, chosen), res.status == 0)
+    return _Solution(chosen, float(flat.cost[chosen].sum()), _violated(a, rhs, flat.n_rows, chosen), res.status == 0)
 
 
 def solve_milp_fewest(flat: _Flat, totals: Sequence[_Total], model: DamageModel, penalty: float,
@@ -657,15 +657,15 @@ def solve_milp_fewest(flat: _Flat, totals: Sequence[_Total], model: DamageModel,
     if res.x is None:
         return None
     chosen = _chosen(flat, res.x)
-    return _Solution(chosen, float(flat.cost[chosen].sum()), _violated(flat, totals, chosen), res.status == 0)
+    return _Solution(chosen, float(flat.cost[chosen].sum()), _violated(a, rhs, flat.n_rows, chosen), res.status == 0)
 
 
-def _violated(flat: _Flat, totals: Sequence[_Total], chosen: np.ndarray) -> tuple[int, ...]:
-    """Indexes of the totals the chosen readings do not meet."""
-    a, rhs = flat_to_matrix(flat, totals)
-    x = np.zeros(len(flat.cost))
+def _violated(a: csr_array, rhs: np.ndarray, n_rows: int, chosen: np.ndarray) -> tuple[int, ...]:
+    """Indexes of the totals (rows of ``flat_to_matrix`` after the choice rows) the chosen
+    readings do not meet."""
+    x = np.zeros(a.shape[1])
     x[chosen] = 1.0
-    off = np.abs(a @ x - rhs)[flat.n_rows :]
+    off = np.abs(a @ x - rhs)[n_rows:]
     return tuple(int(t) for t in np.flatnonzero(off > 0.5))
 
 
@@ -955,8 +955,11 @@ def find_alternatives(
     for key, members in sorted(open_pairs.items()):
         if key in proven:
             continue
-        found = forced_solve(flat, a, rhs, members, cap, model, lp) if lp and time.monotonic() < deadline else UNDECIDED
-        solves += found is not UNDECIDED or time.monotonic() < deadline
+        if lp is None or time.monotonic() > deadline:
+            found: tuple[dict[int, int], float] | None | _Undecided = UNDECIDED
+        else:
+            found = forced_solve(flat, a, rhs, members, cap, model, lp)
+            solves += 1
         if found is UNDECIDED:  # not ruled out in time: another reading may fit, so say so
             proven[key] = cap
             undecided += 1
