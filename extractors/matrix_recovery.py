@@ -46,7 +46,7 @@ by position (``tokens_to_ties``), so the same evidence gives the same reading in
 When the LP is infeasible even with every reading (the totals contradict each other), only the
 row-total rules whose grand total is nearest the printed row totals are tried, over a bounded
 window of readings per row (so this case is not certified): first the reading with the least
-total deviation (an L1 MILP, tight and fast), then, within ``soft_time_limit``, a MILP with a
+total deviation (an L1 MILP, tight and fast), then, within ``soft_nodes``, a MILP with a
 binary violation indicator per total looks for one with fewer violated totals. The reading with
 the fewest violated totals wins, then the cheapest.
 
@@ -58,7 +58,7 @@ most that much dearer than the optimum where they differ). The candidates of ste
 ``G = G*`` hold every such reading. Each (cell, other state) pair they realise is proved by a
 solution (local one- and two-row exchanges first, then a MILP with the reading forced) or ruled
 out (reduced costs of the pool's LP, then a warm-started HiGHS LP per row and per pair). A pair
-that no solve decides within ``ambiguity_time_limit`` / ``ambiguity_budget`` counts as ambiguous
+that no solve decides within ``ambiguity_nodes`` / ``ambiguity_solves`` counts as ambiguous
 (``Recovery.undecided``): the search may over-flag, never under-flag.
 ``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
 for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
@@ -68,9 +68,6 @@ tied at the optimum).
 from __future__ import annotations
 
 import math
-import os
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -80,6 +77,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
+from .matrix_duals import duals_to_prices, pad_costs, quiet_highs, search_duals
+
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)
 STATE_NAMES = ("none", "existing", "new")
@@ -87,9 +86,6 @@ BLANK, FILLED, HOLLOW = 0, 1, 2  # token codes: empty cell, ●, ○
 TOKEN_CODES = {"": BLANK, "●": FILLED, "○": HOLLOW}
 INF = math.inf
 _EPS = 1e-6
-# Price of one unit of artificial slack on a total in the LP relaxation: far above any dual a
-# feasible LP needs, so slack left at the end means the totals cannot all hold.
-LP_SLACK_PRICE = 1000.0
 
 
 class RowTotalRule(StrEnum):
@@ -104,7 +100,10 @@ class RowTotalRule(StrEnum):
 
 @dataclass(frozen=True)
 class DamageModel:
-    """Costs of each kind of damage (damage units, ~ -log frequency) and the search limits."""
+    """Costs of each kind of damage (damage units, ~ -log frequency) and the search limits.
+
+    The limits are counts (rounds, solves, branch-and-bound nodes), not seconds, so the same
+    evidence gets the same answer on any machine, under any load and with any number of jobs."""
 
     kind_swap: int = 4
     mark_lost: int = 3
@@ -121,10 +120,10 @@ class DamageModel:
     soft_candidates: int = 150  # at most this many readings per row and window in that case
     max_candidates: int = 3000  # per row and window; beyond it the result is not certified
     max_rounds: int = 60  # column-generation rounds
-    time_limit: float = 60.0  # seconds per MILP solve
-    ambiguity_time_limit: float = 0.3  # seconds per forced solve; undecided cells count as ambiguous
-    ambiguity_budget: float = 5.0  # seconds for the whole search for other readings of one matrix
-    soft_time_limit: float = 3.0  # seconds the fewest-violations MILP may try to beat the L1 reading
+    time_limit: float = 60.0  # seconds per MILP solve: a safety net only (the result is then not certified)
+    ambiguity_nodes: int = 100  # branch-and-bound nodes per forced solve; undecided cells count as ambiguous
+    ambiguity_solves: int = 40  # LP and MILP solves for the whole search for other readings of one matrix
+    soft_nodes: int = 2000  # branch-and-bound nodes the fewest-violations MILP may use to beat the L1 reading
 
     def __post_init__(self) -> None:
         costs = (self.kind_swap, self.mark_lost, self.mark_invented, self.extra_mark,
@@ -132,8 +131,11 @@ class DamageModel:
                  self.dropped_blank, self.dropped_mark)
         if any(not isinstance(c, int) or c <= 0 for c in costs):
             raise ValueError("damage costs must be positive integers")
-        if self.margin < 0 or self.max_window < 1 or self.soft_window < 0 or self.max_candidates < 1 or self.soft_candidates < 1 or self.soft_time_limit <= 0 or self.ambiguity_time_limit <= 0 or self.ambiguity_budget <= 0:
-            raise ValueError("need margin >= 0, max_window >= 1, soft_window >= 0, max_candidates >= 1, soft_candidates >= 1, soft_time_limit > 0, ambiguity_time_limit > 0, ambiguity_budget > 0")
+        limits = (self.max_window >= 1, self.soft_window >= 0, self.max_candidates >= 1, self.soft_candidates >= 1,
+                  self.soft_nodes >= 1, self.ambiguity_nodes >= 1, self.ambiguity_solves >= 0, self.time_limit > 0)
+        if self.margin < 0 or not all(limits):
+            raise ValueError("need margin >= 0, max_window >= 1, soft_window >= 0, max_candidates >= 1, soft_candidates >= 1, "
+                             "soft_nodes >= 1, ambiguity_nodes >= 1, ambiguity_solves >= 0, time_limit > 0")
 
     def match_cost(self, token: int, state: int) -> int:
         if token == BLANK:
@@ -537,49 +539,12 @@ def flat_to_matrix(flat: _Flat, totals: Sequence[_Total]) -> tuple[csr_array, np
     return a, rhs
 
 
-@dataclass(frozen=True)
-class _LpResult:
-    value: float
-    row_duals: np.ndarray
-    total_duals: np.ndarray
-    infeasible: bool  # the totals cannot all hold even fractionally
-
-
-def solve_lp(flat: _Flat, totals: Sequence[_Total], penalty: float) -> _LpResult:
-    """LP relaxation with priced artificial slack on each total (so it is always feasible)."""
-    a, rhs = flat_to_matrix(flat, totals)
-    m = len(totals)
-    slack = vstack([csr_array((flat.n_rows, 2 * m)), _hstack(identity(m), -identity(m))])
-    a_eq = _hstack(a, slack)
-    c = np.concatenate([flat.cost, np.full(2 * m, penalty)])
-    res = linprog(c, A_eq=a_eq, b_eq=rhs, bounds=(0, None), method="highs")
-    duals = np.asarray(res.eqlin.marginals)
-    artificial = float(res.x[len(flat.cost):].sum()) if m else 0.0
-    return _LpResult(float(res.fun), duals[: flat.n_rows], duals[flat.n_rows :], artificial > 1e-6)
-
-
 def _hstack(*blocks: csr_array) -> csr_array:
     return csr_array(hstack(list(blocks)).tocsr())
 
 
 def identity(m: int) -> csr_array:
     return csr_array(eye_array(m))
-
-
-def duals_to_prices(duals: np.ndarray, totals: Sequence[_Total], n_rows: int, n_columns: int) -> np.ndarray:
-    """prices[r, c, s]: minus the duals of every total that counts state s at (r, c)."""
-    prices = np.zeros((n_rows, n_columns, len(STATES)))
-    for pi, total in zip(duals, totals, strict=True):
-        if abs(pi) < 1e-12:
-            continue
-        for s in total.states:
-            if total.kind == "row":
-                prices[total.index, :, s] -= pi
-            elif total.index is None:
-                prices[:, :, s] -= pi
-            else:
-                prices[:, total.index, s] -= pi
-    return prices
 
 
 @dataclass(frozen=True)
@@ -637,7 +602,8 @@ def solve_milp_deviation(flat: _Flat, totals: Sequence[_Total], model: DamageMod
 def solve_milp_fewest(flat: _Flat, totals: Sequence[_Total], model: DamageModel, penalty: float,
                       at_most: int) -> _Solution | None:
     """Fewest violated totals (each costs ``penalty``), then least damage, with at most
-    ``at_most`` violated; within ``model.soft_time_limit``. None when no better one is found."""
+    ``at_most`` violated; within ``model.soft_nodes`` branch-and-bound nodes. None when no better
+    one is found."""
     a, rhs = flat_to_matrix(flat, totals)
     k, m = len(flat.cost), len(totals)
     # columns: y (k), then per total s+ (m), s- (m), v (m); rows: equalities, s+ + s- <= U v, sum v
@@ -651,7 +617,7 @@ def solve_milp_fewest(flat: _Flat, totals: Sequence[_Total], model: DamageModel,
     upper = np.concatenate([np.ones(k), big, big, np.ones(m)])
     lo = np.concatenate([rhs, np.full(m + 1, -INF)])
     hi = np.concatenate([rhs, np.zeros(m), [float(at_most)]])
-    options = {**_options(model), "time_limit": model.soft_time_limit}
+    options = {**_options(model), "node_limit": model.soft_nodes}
     res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
                constraints=LinearConstraint(full, lo, hi), options=options)
     if res.x is None:
@@ -689,13 +655,6 @@ def _chosen(flat: _Flat, x: np.ndarray) -> np.ndarray:
 
 
 # --- the recipe for one row-total rule --------------------------------------------------------
-
-# Column generation: dual smoothing (Wentges) against the oscillation that makes plain column
-# generation tail off, and slack prices raised in steps so early duals stay moderate.
-SMOOTHING = 0.6
-SLACK_PRICES = (8.0, 64.0, LP_SLACK_PRICE)
-CONVERGED = 0.25  # LP value minus Lagrangian bound at which the bound is good enough
-
 
 @dataclass
 class _Pricing:
@@ -748,50 +707,18 @@ class _Solver:
         return row_to_candidates(self.codes[r], target, self.rule, self.model, pricing.prices[r],
                                  pricing.bounds[r], pricing.row_min[r] + window, limit)
 
-    def add_cheapest(self, pricing: _Pricing, rows: Sequence[int]) -> list[tuple[int, Candidate]]:
-        assert self.pool is not None
-        added = []
-        for r in rows:
-            for cand in self.enumerate(pricing, r, 0.0, None, 3):
-                if cand.states not in self.pool.rows[r]:
-                    self.pool.add(r, [cand])
-                    added.append((r, cand))
-        return added
-
     def generate_columns(self) -> tuple[_Pricing, bool]:
-        """Stabilised column generation; returns the pricing with the best Lagrangian bound and
-        whether the LP relaxation is infeasible (slack left at the highest slack price)."""
+        """The pricing at the duals with the best Lagrangian bound (``matrix_duals``) and whether
+        the LP relaxation is infeasible (the totals cannot all hold even fractionally)."""
+        assert self.costs is not None
+        costs = pad_costs(self.costs.match, self.costs.drop, self.costs.insert, self.costs.insert_tail)
+        counted = [self.rule.counts(s) for s in STATES]
+        found = search_duals(self.codes, self.totals, counted, self.evidence.n_columns, costs, self.model.max_rounds)
+        self.solves += found.solves
         assert self.pool is not None
-        best = self.price(np.zeros(len(self.totals)))
-        self.add_cheapest(best, range(len(self.codes)))
-        center = np.zeros(len(self.totals))
-        infeasible = False
-        for slack_price in SLACK_PRICES:
-            for _ in range(self.model.max_rounds):
-                lp = solve_lp(self.pool.flat(), self.totals, slack_price)
-                self.solves += 1
-                infeasible = lp.infeasible
-                if not lp.infeasible and lp.value - best.bound < CONVERGED:
-                    break
-                smoothed = SMOOTHING * center + (1 - SMOOTHING) * lp.total_duals
-                improving = False
-                for duals in (smoothed, lp.total_duals):
-                    pricing = self.price(duals)
-                    if pricing.bound > best.bound:
-                        best, center = pricing, duals
-                    lp_prices = duals_to_prices(lp.total_duals, self.totals, len(self.codes), self.evidence.n_columns)
-                    added = self.add_cheapest(pricing, range(len(self.codes)))
-                    improving = any(
-                        c.cost + lp_prices[r, np.arange(len(c.states)), list(c.states)].sum() - lp.row_duals[r] < -1e-7
-                        for r, c in added
-                    )
-                    if improving:
-                        break
-                if not improving:
-                    break
-            if not infeasible:
-                break
-        return best, infeasible
+        for r, states, cost in found.readings:
+            self.pool.add(r, [Candidate(states, cost)])
+        return self.price(found.duals), not found.feasible
 
     def widen(self, pricing: _Pricing, window: float) -> None:
         """Add every reading meeting its row total within ``window`` of its row's priced best."""
@@ -828,7 +755,7 @@ class _Solver:
         """Fewest violated totals, then least damage, over a window of readings per row.
 
         The L1 reading (least total deviation) comes first and always exists; the count MILP
-        then looks, within ``soft_time_limit``, for a reading with fewer violated totals."""
+        then looks, within ``soft_nodes``, for a reading with fewer violated totals."""
         assert self.pool is not None
         pricing, _ = self.generate_columns()
         plain = self.price(np.zeros(len(self.totals)))
@@ -929,9 +856,9 @@ def find_alternatives(
     the pool disproves every pair none of whose readings has a reduced cost that fits under
     ``cap`` (``reduced_costs``), and one warm-started LP per row every pair of a row whose
     other readings cannot fit. Each pair still open gets one solve with that reading forced;
-    its solution proves every pair it shows. Pairs left open when a solve or the whole search
-    (``ambiguity_budget``) runs out of time count as ambiguous: never a guess shown as sure."""
-    deadline = time.monotonic() + model.ambiguity_budget
+    its solution proves every pair it shows. Pairs left open when a solve runs out of nodes
+    (``ambiguity_nodes``) or the whole search out of solves (``ambiguity_solves``) count as
+    ambiguous: never a guess shown as sure."""
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
     a, rhs = flat_to_matrix(flat, outcome.totals)
@@ -946,7 +873,7 @@ def find_alternatives(
         open_pairs = {key: members for key, members in open_pairs.items() if reduced[members].min() <= slack}
     lp = ForcedLp(flat, a, rhs) if open_pairs else None
     for r in sorted({key[0] for key in open_pairs}):
-        if time.monotonic() > deadline:
+        if solves >= model.ambiguity_solves:
             break
         others = np.flatnonzero((flat.owner == r) & (np.arange(len(flat.cost)) != solution.chosen[r]))
         solves += 1
@@ -955,7 +882,7 @@ def find_alternatives(
     for key, members in sorted(open_pairs.items()):
         if key in proven:
             continue
-        if lp is None or time.monotonic() > deadline:
+        if lp is None or solves >= model.ambiguity_solves:
             found: tuple[dict[int, int], float] | None | _Undecided = UNDECIDED
         else:
             found = forced_solve(flat, a, rhs, members, cap, model, lp)
@@ -1010,7 +937,7 @@ def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: floa
 def forced_solve(flat: _Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray, cap: float,
                  model: DamageModel, lp: ForcedLp) -> tuple[dict[int, int], float] | None | _Undecided:
     """The cheapest solution choosing one of ``members`` in their row, if it fits under ``cap``;
-    ``UNDECIDED`` when ``ambiguity_time_limit`` ran out before either was shown.
+    ``UNDECIDED`` when ``ambiguity_nodes`` ran out before either was shown.
 
     Its LP relaxation goes first: most forced readings cannot fit, and an infeasible LP (or one
     costing more than ``cap``) proves that far faster than the MILP would."""
@@ -1020,29 +947,13 @@ def forced_solve(flat: _Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray
     budget = LinearConstraint(csr_array(flat.cost[None, :]), -INF, cap + _EPS)
     res = milp(flat.cost, integrality=np.ones(len(upper)), bounds=Bounds(0, upper),
                constraints=[LinearConstraint(a, rhs, rhs), budget],
-               options={**_options(model), "time_limit": model.ambiguity_time_limit})
+               options={**_options(model), "node_limit": model.ambiguity_nodes})
     if res.x is None:
-        return UNDECIDED if res.status == 1 else None  # 1: time limit reached
+        return UNDECIDED if res.status in (1, 4) else None  # 1: node (or time) limit reached
     if res.fun > cap + _EPS:
         return None
     chosen = _chosen(flat, res.x)
     return {r: int(c) for r, c in enumerate(chosen)}, float(res.fun)
-
-
-def _quiet_highs() -> highspy.Highs:
-    """A HiGHS instance with logging off; the banner HiGHS prints on the first instance of a
-    process goes to /dev/null instead of the pipeline's standard output."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highs = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    highs.setOptionValue("output_flag", False)
-    return highs
 
 
 class ForcedLp:
@@ -1061,7 +972,7 @@ class ForcedLp:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = k, a.shape[0]
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-        self.highs = _quiet_highs()
+        self.highs = quiet_highs()
         self.highs.passModel(lp)
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
 
@@ -1082,7 +993,7 @@ class ForcedLp:
 
 
 class _Undecided:
-    """A forced solve that neither found nor ruled out a solution in time."""
+    """A forced solve that neither found nor ruled out a solution within its node limit."""
 
 
 UNDECIDED = _Undecided()

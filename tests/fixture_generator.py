@@ -12,7 +12,7 @@ landscape pages with a page header and footer. Borderless and fake-bold cases us
 
 Regenerate (needs ``libreoffice-calc`` and ``fonts-ipafont-gothic``; CI only reads the output):
 
-    .venv/bin/python -m tests.fixture_generator
+    make fixtures        # or: .venv/bin/python -m tests.fixture_generator
 """
 
 from __future__ import annotations

@@ -36,6 +36,22 @@ def write_table_pdf(
     return path
 
 
+def write_text_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """Pages of running text (no ruling, no columns), with a page header and a page number."""
+    width, height = landscape(A4)
+    c = canvas.Canvas(str(path), pagesize=(width, height))
+    for number, lines in enumerate(pages, start=1):
+        c.setFont(FONT, 8)
+        c.drawString(40, height - 25, "第2期 連携中枢都市圏ビジョン")
+        c.drawString(width / 2, 15, f"- {number} -")
+        c.setFont(FONT, 10)
+        for i, line in enumerate(lines):
+            c.drawString(40, height - 60 - i * 15, line)
+        c.showPage()
+    c.save()
+    return path
+
+
 def write_image_only_pdf(path: Path) -> Path:
     c = canvas.Canvas(str(path), pagesize=A4)
     c.setFillGray(0.3)

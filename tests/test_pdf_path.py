@@ -8,12 +8,22 @@ from pathlib import Path
 import pytest
 
 from extractors.base import ExtractContext
+from extractors.document import BBox
 from extractors.kpi import KpiExtractor
 from extractors.readers import ReadFailure, read_document
+from extractors.readers.pdf import dedupe_chars, page_to_items, page_without_duplicate_glyphs, pages_of
 from extractors.segment import document_to_blocks
+from extractors.tables import may_hold_tables
+from extractors.tables.base import CharIndex, chars_in_box, nearest_index
 from schemas.quality import Code
 
-from .pdf_fixtures import ZERO_PAGE_PDF, text_block_to_rows, write_image_only_pdf, write_table_pdf
+from .pdf_fixtures import ZERO_PAGE_PDF, text_block_to_rows, write_image_only_pdf, write_table_pdf, write_text_pdf
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RUNNING_TEXT = [
+    ["第1章 計画の概要", "本計画は、圏域全体の経済成長のけん引に向けて、連携事業を推進するものです。", "(1) 計画期間 令和7年度から令和11年度まで"],
+    ["第2章 現状と課題", "人口は減少傾向にあり、社会減 (転出超過) の抑制が課題です。", "1 2 3 は本文中の番号です。"],
+]
 
 KPI_TEXT = """基本目標 2 新しいひとの流れをつくる
 
@@ -70,3 +80,75 @@ def test_bad_pdfs_fail_with_codes(tmp_path: Path, make, code: Code) -> None:
     parsed = read_document(make(tmp_path), "bad.pdf")
     assert isinstance(parsed, ReadFailure)
     assert parsed.code is code, parsed
+
+
+# --- the text route and the streaming reader ------------------------------------------------------
+
+
+def test_text_pages_take_the_text_route_and_give_the_same_lines(tmp_path: Path) -> None:
+    import pdfplumber
+
+    path = write_text_pdf(tmp_path / "text.pdf", RUNNING_TEXT)
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            assert not may_hold_tables(page_without_duplicate_glyphs(page))
+            fast, full = page_to_items(page), page_to_items(page, text_route=False)
+            assert fast == full
+            assert ["".join(c.text for c in item.cells) for item in fast][1] == RUNNING_TEXT[page.page_number - 1][0].replace(" ", "")
+
+
+def test_a_ruled_table_page_is_not_on_the_text_route(tmp_path: Path) -> None:
+    import pdfplumber
+
+    headings, rows = text_block_to_rows(KPI_TEXT)
+    with pdfplumber.open(write_table_pdf(tmp_path / "kpi.pdf", headings, rows)) as pdf:
+        assert may_hold_tables(pdf.pages[0])
+
+
+def test_text_pdf_lines_without_running_header_and_page_number(tmp_path: Path) -> None:
+    document = read_document(write_text_pdf(tmp_path / "text.pdf", RUNNING_TEXT).read_bytes(), "text.pdf")
+    assert not isinstance(document, ReadFailure), document
+    assert [[line.text for line in page.lines] for page in document.pages] == [[t.replace(" ", "") for t in lines] for lines in RUNNING_TEXT]
+
+
+def test_dedupe_chars_is_pdfplumbers_in_page_order() -> None:
+    import pdfplumber
+
+    with pdfplumber.open(FIXTURES / "participation-borderless-fake-bold.pdf") as pdf:
+        page = pdf.pages[0]
+        unique = dedupe_chars(page.chars)
+        assert len(unique) < len(page.chars)  # the fixture overprints every glyph
+        assert unique == page.dedupe_chars().chars
+
+
+def test_char_index_finds_what_a_scan_finds() -> None:
+    import pdfplumber
+
+    with pdfplumber.open(FIXTURES / "population-row-groups-merged.pdf") as pdf:
+        chars = pdf.pages[0].chars
+    index = CharIndex.of(chars)
+    for x0 in range(0, 800, 37):
+        for top in range(0, 560, 41):
+            box = BBox(x0, top, x0 + 90, top + 30)
+            assert index.in_box(box) == chars_in_box(chars, box)
+
+
+@pytest.mark.parametrize("value", [-5.0, 0.0, 1.0, 1.5, 2.0, 9.9, 10.0, 55.0])
+def test_nearest_index_takes_the_lower_edge_on_a_tie(value: float) -> None:
+    edges = [0.0, 1.0, 2.0, 10.0]
+    assert nearest_index(edges, value) == min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+
+
+def test_no_page_content_stays_cached_after_reading() -> None:
+    """pdfminer caches every object it resolves; the reader drops each page's content streams
+    once the page is read, so memory does not grow with the page count."""
+    import pdfplumber
+    from pdfminer.pdftypes import PDFStream
+
+    pdf = pdfplumber.open(FIXTURES / "participation-merged-categories-stacked-header-three-pages.pdf")
+    assert len(pages_of(pdf)) == 3
+    cached = set(pdf.doc._cached_objs)
+    contents = {s.objid for page in pdf.pages for s in page.page_obj.contents if isinstance(s, PDFStream)}
+    assert len(contents) == 3
+    assert not contents & cached
+    pdf.close()

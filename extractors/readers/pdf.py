@@ -4,23 +4,32 @@ Bad PDFs (encrypted with a password, corrupt, zero pages, image-only) become cod
 Tables come from ``extractors.tables`` (ruled grids, word alignment; the most confident per
 region); this reader gives every extractor the same line/cell model the text path gives, with
 bounding boxes and the spans of merged cells.
+
+Cost: pdfminer's parse of a page is most of it. A page no strategy can find a table on takes
+the text route (words only, about pdfplumber ``extract_text``'s cost); pypdfium2 would be
+cheaper still but reads other characters than pdfminer on some pages (``benchmarks.bench_pdf``
+counts them), so its lines would differ. Pages are read one at a time and released, so memory
+grows with the lines returned, not with the pages parsed.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 from statistics import median
 
 from schemas.quality import Code
 
 from ..document import BBox, Cell, Document, Line, Page
-from ..tables import FoundTable, find_page_tables, stitch, tables_continue
+from ..tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
 from ..tables.base import chars_to_text
 from . import FileIdentity, ReadFailure
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
+DEDUPE_TOLERANCE = 1.0  # points: the same glyph drawn again this close is fake bold (pdfplumber's default)
 CELL_GAP_FACTOR = 1.5  # a gap wider than this many character widths starts a new cell
 MARGIN_BAND = 0.08  # share of the page height, top and bottom, where running headers/footers live
 PAGE_NUMBER_RE = re.compile(r"^(?:[-‐－―—–]\s*\d{1,4}\s*[-‐－―—–]|\d{1,4}(?:\s*/\s*\d{1,4})?|[Pp]\.?\s*\d{1,4})$")
@@ -33,11 +42,12 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 -- pdfminer raises many types for damaged files, wrapped by pdfplumber
         return open_error_to_failure(exc)
-    with pdf:
-        try:
-            pages = pages_of(pdf)
-        except Exception as exc:  # noqa: BLE001 -- damaged page streams
-            return ReadFailure(Code.PDF_CORRUPT, f"a page of the PDF cannot be read ({type(exc).__name__})")
+    # Not ``pdf.close()``: it builds every page object only to close it, and the stream is
+    # this function's in-memory buffer, freed with ``pdf``.
+    try:
+        pages = pages_of(pdf)
+    except Exception as exc:  # noqa: BLE001 -- damaged page streams
+        return ReadFailure(Code.PDF_CORRUPT, f"a page of the PDF cannot be read ({type(exc).__name__})")
     if not pages:
         return ReadFailure(Code.PDF_NO_PAGES, "the PDF has no pages")
     if all(not any(not line.is_blank for line in page.lines) for page in pages):
@@ -74,33 +84,105 @@ Item = TextItem | FoundTable
 
 
 def pages_of(pdf: object) -> list[Page]:
-    """Page by page (each page's parse cache freed before the next): tables by the most
-    confident strategy (``extractors.tables``), other text grouped into lines from word
-    positions. Then running headers/footers are dropped, tables continued over pages stitched
-    (repeated header rows dropped) and every table row becomes one line of cells, a merged
-    cell's text on its first row and empty cells in the slots it covers."""
+    """Page by page (one pdfplumber page alive at a time, its parse freed before the next):
+    tables by the most confident strategy (``extractors.tables``), other text grouped into
+    lines from word positions. Then running headers/footers are dropped, tables continued over
+    pages stitched (repeated header rows dropped) and every table row becomes one line of cells,
+    a merged cell's text on its first row and empty cells in the slots it covers."""
     items: list[Item] = []
     sizes: dict[int, tuple[float, float]] = {}
-    for page in pdf.pages:  # type: ignore[attr-defined]
+    for page in stream_pages(pdf):
         sizes[page.page_number] = (float(page.width), float(page.height))
         items.extend(page_to_items(page))
-        page.close()
+        release_page(pdf, page)
     items = drop_running_lines(items, sizes)
     items = stitch_continued_tables(items)
     return items_to_pages(items, sizes)
 
 
-def page_to_items(page: object) -> list[Item]:
-    clean = page.dedupe_chars()  # type: ignore[attr-defined]
-    tables = find_page_tables(clean)
-    words = [w for w in clean.extract_words() if not any(word_in_box(w, t.bbox) for t in tables)]
-    tables, words = absorb_clipped_overflow(tables, words)
+def stream_pages(pdf: object) -> Iterator[object]:
+    """The pages one by one, as ``pdf.pages`` makes them; ``pdf.pages`` keeps a list of every
+    page (and so every page's content stream) until the file is closed."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page as PlumberPage
+
+    doctop = 0.0
+    for number, page_obj in enumerate(PDFPage.create_pages(pdf.doc), start=1):  # type: ignore[attr-defined]
+        page = PlumberPage(pdf, page_obj, page_number=number, initial_doctop=doctop)  # type: ignore[arg-type]
+        doctop += page.height
+        yield page
+
+
+def release_page(pdf: object, page: object) -> None:
+    """Free a page once read. pdfminer caches every object it resolves, so each page's decoded
+    content stream would otherwise stay for the whole document (memory growing with page
+    count). Dropping them from the cache is safe: a stream asked for again is parsed again."""
+    page.close()  # type: ignore[attr-defined]
+    cache = getattr(pdf.doc, "_cached_objs", None)  # type: ignore[attr-defined]
+    if isinstance(cache, dict):
+        for stream in page.page_obj.contents:  # type: ignore[attr-defined]
+            cache.pop(getattr(stream, "objid", None), None)
+
+
+def page_to_items(page: object, *, text_route: bool = True) -> list[Item]:
+    """Tables and text lines of one page. A page no strategy can find a table on (no ruling,
+    no aligned columns: running text) takes the text route, words only; ``text_route=False``
+    forces the finders (the text route must give the same lines)."""
+    clean = page_without_duplicate_glyphs(page)
+    tables = find_page_tables(clean) if not text_route or may_hold_tables(clean) else []
+    words = clean.extract_words()  # type: ignore[attr-defined]
+    if tables:
+        words = [w for w in words if not any(word_in_box(w, t.bbox) for t in tables)]
+        tables, words = absorb_clipped_overflow(tables, words)
     items: list[Item] = [
         TextItem(cells=tuple(cells), bbox=bbox, page=page.page_number)  # type: ignore[attr-defined]
         for cells, bbox in map(words_to_cells, words_to_line_groups(words))
     ]
     items.extend(tables)
     return sorted(items, key=lambda item: (item.bbox.top, item.bbox.x0))
+
+
+def page_without_duplicate_glyphs(page: object) -> object:
+    """The page itself when no glyph is drawn twice, else the page without the copies."""
+    chars = page.chars  # type: ignore[attr-defined]
+    unique = dedupe_chars(chars)
+    if len(unique) == len(chars):
+        return page
+    keep = {id(c) for c in unique}
+    return page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) in keep)  # type: ignore[attr-defined]
+
+
+def dedupe_chars(chars: Sequence[dict], tolerance: float = DEDUPE_TOLERANCE) -> list[dict]:
+    """pdfplumber's ``dedupe_chars`` (same glyph, font and size; position chained within
+    ``tolerance``, first by ``doctop`` then ``x0``; the top-left copy kept), in page order.
+    Its own version restores the order with ``list.index``, quadratic in the page's characters."""
+    def key(i: int) -> tuple:
+        c = chars[i]
+        return (c["upright"], c["text"], c["fontname"], c["size"])
+
+    keep: list[int] = []
+    for _, group in groupby(sorted(range(len(chars)), key=key), key=key):
+        members = list(group)
+        if len(members) == 1:
+            keep += members
+            continue
+        for rows in chain_clusters(members, lambda i: chars[i]["doctop"], tolerance):
+            for cluster in chain_clusters(rows, lambda i: chars[i]["x0"], tolerance):
+                keep.append(min(cluster, key=lambda i: (chars[i]["doctop"], chars[i]["x0"], i)))
+    return [chars[i] for i in sorted(keep)]
+
+
+def chain_clusters(indices: list[int], value: Callable[[int], float], tolerance: float) -> list[list[int]]:
+    """Indices grouped where their sorted values step by at most ``tolerance`` (pdfplumber's
+    ``cluster_objects``), each group in index order."""
+    ordered = sorted(indices, key=value)
+    groups: list[list[int]] = [[ordered[0]]]
+    for prev, i in zip(ordered, ordered[1:], strict=False):
+        if value(i) <= value(prev) + tolerance:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [sorted(g) for g in groups]
 
 
 def absorb_clipped_overflow(tables: list[FoundTable], words: list[dict]) -> tuple[list[FoundTable], list[dict]]:

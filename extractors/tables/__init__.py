@@ -2,8 +2,9 @@
 
 ``STRATEGIES`` maps a name to a strategy; ``find_page_tables`` runs them all on a page and keeps,
 for every region of the page, the table of the most confident strategy (ruled tables score 1.0
-on a clean grid; alignment alone is capped below that). ``stitch`` joins a table continued on
-the next page.
+on a clean grid; alignment alone is capped below that). ``may_hold_tables`` is the cheap test
+(no ruling, no aligned columns) that sends a page of running text to the reader's text route.
+``stitch`` joins a table continued on the next page.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def find_page_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATE
     return choose_tables(candidates)
 
 
+def may_hold_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> bool:
+    """False when no strategy can find a table on the page (no ruling, no aligned columns):
+    the reader then takes the text route, skipping the finders."""
+    return any(s.may_find(page) for s in strategies.values())
+
+
 def choose_tables(candidates: list[FoundTable]) -> list[FoundTable]:
     """Most confident first; a table overlapping one already chosen is dropped."""
     chosen: list[FoundTable] = []
@@ -35,4 +42,4 @@ def choose_tables(candidates: list[FoundTable]) -> list[FoundTable]:
     return sorted(chosen, key=lambda t: (t.bbox.top, t.bbox.x0))
 
 
-__all__ = ["STRATEGIES", "FoundTable", "TableCell", "TableStrategy", "choose_tables", "find_page_tables", "stitch", "tables_continue"]
+__all__ = ["STRATEGIES", "FoundTable", "TableCell", "TableStrategy", "choose_tables", "find_page_tables", "may_hold_tables", "stitch", "tables_continue"]

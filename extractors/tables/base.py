@@ -9,6 +9,7 @@ per region of the page, the table of the most confident strategy.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -81,6 +82,11 @@ class TableStrategy(ABC):
     def find_tables(self, page: Any) -> list[FoundTable]:
         """Tables on ``page`` (a pdfplumber page), each with this strategy's confidence."""
 
+    def may_find(self, page: Any) -> bool:
+        """Cheap test: False only when ``find_tables`` certainly finds nothing on ``page``
+        (the reader then takes the text route for it)."""
+        return True
+
 
 # --- characters -> text, shared by the strategies ---------------------------------------------------
 
@@ -139,6 +145,28 @@ def chars_in_box(chars: Iterable[dict], box: BBox) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class CharIndex:
+    """A page's characters sorted by the x of their centre: a ruled table has hundreds of
+    cells, and scanning every character of the page for each of them is quadratic."""
+
+    chars: tuple[dict, ...]
+    centres: tuple[float, ...]  # sorted x of the centres
+    order: tuple[int, ...]  # index into ``chars`` of each sorted centre
+
+    @classmethod
+    def of(cls, chars: Sequence[dict]) -> CharIndex:
+        order = sorted(range(len(chars)), key=lambda i: (chars[i]["x0"] + chars[i]["x1"]) / 2)
+        centres = tuple((chars[i]["x0"] + chars[i]["x1"]) / 2 for i in order)
+        return cls(tuple(chars), centres, tuple(order))
+
+    def in_box(self, box: BBox) -> list[dict]:
+        """Same answer as ``chars_in_box(chars, box)``, page order kept."""
+        band = self.order[bisect_left(self.centres, box.x0) : bisect_right(self.centres, box.x1)]
+        inside = sorted(i for i in band if box.top <= (self.chars[i]["top"] + self.chars[i]["bottom"]) / 2 <= box.bottom)
+        return [self.chars[i] for i in inside]
+
+
 def boxes_overlap(a: BBox, b: BBox) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.top < b.bottom and b.top < a.bottom
 
@@ -155,4 +183,10 @@ def cluster_values(values: Iterable[float], tolerance: float) -> list[float]:
 
 
 def nearest_index(edges: Sequence[float], value: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+    """Index of the edge nearest to ``value`` (the lower one on a tie); ``edges`` sorted."""
+    at = bisect_left(edges, value)
+    if at == 0:
+        return 0
+    if at == len(edges) or abs(edges[at - 1] - value) <= abs(edges[at] - value):
+        return at - 1
+    return at

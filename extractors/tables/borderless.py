@@ -34,15 +34,22 @@ MAX_CONFIDENCE = 0.9  # alignment alone is weaker evidence than ruling lines
 class BorderlessStrategy(TableStrategy):
     name = "borderless"
 
+    def may_find(self, page: Any) -> bool:
+        """No run of lines with separated text groups: running text, no columns."""
+        return bool(page_to_runs(page))
+
     def find_tables(self, page: Any) -> list[FoundTable]:
-        chars = [c for c in page.chars if c.get("upright", True) and not c["text"].isspace()]
-        lines = chars_to_lines(chars)
         found = []
-        for run in lines_to_runs(lines):
+        for run in page_to_runs(page):
             table = run_to_table(run, page.page_number, self.name)
             if table is not None:
                 found.append(table)
         return found
+
+
+def page_to_runs(page: Any) -> list[list[list[dict]]]:
+    chars = [c for c in page.chars if c.get("upright", True) and not c["text"].isspace()]
+    return lines_to_runs(chars_to_lines(chars))
 
 
 def line_to_groups(line: list[dict]) -> list[list[dict]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..document import BBox
-from .base import FoundTable, TableCell, TableStrategy, chars_in_box, chars_to_text, cluster_values, nearest_index
+from .base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
 
@@ -21,10 +21,14 @@ EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
 class RuledStrategy(TableStrategy):
     name = "ruled"
 
+    def may_find(self, page: Any) -> bool:
+        """No rectangle and no line: no ruling, nothing for the finder."""
+        return bool(page.rects or page.lines)
+
     def find_tables(self, page: Any) -> list[FoundTable]:
-        if not (page.rects or page.lines):
-            return []  # no ruling at all: skip the finder (the cheap route for text pages)
-        chars = page.chars
+        if not self.may_find(page):
+            return []
+        chars = CharIndex.of(page.chars)
         found = []
         for table in page.find_tables():
             cells, xs, ys = table_to_cells(table.cells, chars, page.page_number)
@@ -38,7 +42,7 @@ class RuledStrategy(TableStrategy):
                     n_columns=len(xs) - 1,
                     bbox=bbox,
                     strategy=self.name,
-                    confidence=cells_to_confidence(cells, len(ys) - 1, len(xs) - 1, chars_in_box(chars, bbox)),
+                    confidence=cells_to_confidence(cells, len(ys) - 1, len(xs) - 1, CharIndex.of(chars.in_box(bbox))),
                     pages=(page.page_number,),
                     column_edges=tuple(xs),
                 )
@@ -52,7 +56,7 @@ def cells_to_edges(boxes: list[tuple[float, float, float, float]]) -> tuple[list
     return xs, ys
 
 
-def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: list[dict], page_number: int = 0) -> tuple[tuple[TableCell, ...], list[float], list[float]]:
+def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: CharIndex, page_number: int = 0) -> tuple[tuple[TableCell, ...], list[float], list[float]]:
     xs, ys = cells_to_edges(boxes)
     cells = []
     for x0, top, x1, bottom in boxes:
@@ -61,7 +65,7 @@ def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: list[d
         bbox = BBox(x0, top, x1, bottom)
         cells.append(
             TableCell(
-                text=chars_to_text(chars_in_box(chars, bbox)),
+                text=chars_to_text(chars.in_box(bbox)),
                 row=row,
                 column=col,
                 bbox=bbox,
@@ -74,7 +78,7 @@ def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: list[d
     return tuple(sorted(cells, key=lambda c: (c.row, c.column))), xs, ys
 
 
-def uncovered_to_cells(cells: list[TableCell], xs: list[float], ys: list[float], chars: list[dict], page_number: int) -> list[TableCell]:
+def uncovered_to_cells(cells: list[TableCell], xs: list[float], ys: list[float], chars: CharIndex, page_number: int) -> list[TableCell]:
     """Grid slots no cell covers: a merged cell cut by a page break has no bottom rule, so the
     finder drops it. Each vertical run of such slots in a column becomes one cell."""
     covered = {(r, k) for c in cells for r in range(c.row, c.row + c.row_span) for k in range(c.column, c.column + c.col_span)}
@@ -89,13 +93,13 @@ def uncovered_to_cells(cells: list[TableCell], xs: list[float], ys: list[float],
             while end < len(ys) - 1 and (end, col) not in covered:
                 end += 1
             bbox = BBox(xs[col], ys[row], xs[col + 1], ys[end])
-            text = chars_to_text(chars_in_box(chars, bbox))
+            text = chars_to_text(chars.in_box(bbox))
             out.append(TableCell(text=text, row=row, column=col, bbox=bbox, row_span=end - row, page=page_number))
             row = end
     return out
 
 
-def cells_to_confidence(cells: tuple[TableCell, ...], n_rows: int, n_columns: int, table_chars: list[dict]) -> float:
+def cells_to_confidence(cells: tuple[TableCell, ...], n_rows: int, n_columns: int, table_chars: CharIndex) -> float:
     """Share of grid slots covered exactly once, times the share of the table's characters that
     fall inside a cell: 1.0 for a clean grid."""
     cover: dict[tuple[int, int], int] = {}
@@ -105,6 +109,6 @@ def cells_to_confidence(cells: tuple[TableCell, ...], n_rows: int, n_columns: in
                 cover[(r, k)] = cover.get((r, k), 0) + 1
     slots = n_rows * n_columns
     clean = sum(1 for v in cover.values() if v == 1) / slots if slots else 0.0
-    inside = sum(len(chars_in_box(table_chars, c.bbox)) for c in cells)
-    share = min(inside / len(table_chars), 1.0) if table_chars else 1.0
+    inside = sum(len(table_chars.in_box(c.bbox)) for c in cells)
+    share = min(inside / len(table_chars.chars), 1.0) if table_chars.chars else 1.0
     return round(clean * share, 4)
