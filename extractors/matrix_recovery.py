@@ -30,14 +30,16 @@ Exact solution
 The master problem picks one candidate state vector per row (binary ``y``) so that every total
 holds. Candidates come from the rows' edit-distance DP, never from a fixed list:
 
-1. Column generation on the LP relaxation: its duals ``pi`` price each (column, state) cell and
-   each counted cell of a row; the cheapest row reading under those prices (``m_r``, one DP per
-   row, ``rows_to_bounds``) joins the pool until no reading has a negative reduced cost.
+1. Column generation on the LP relaxation (``matrix_duals``: one warm-started HiGHS LP, one
+   vectorised DP over all rows per round): its duals ``pi`` price each (column, state) cell and
+   each counted cell of a row; the cheapest row reading under those prices (``m_r``) joins the
+   pool until the LP value meets the Lagrangian bound.
 2. For any ``pi``, ``L = sum_r m_r + pi . totals`` is a lower bound on every reading meeting the
    totals (Lagrangian bound), and a reading of row r can take part in a solution costing at
    most ``G + margin`` only if its priced cost is within ``G + margin - L`` of ``m_r``. Every such
    reading is enumerated (depth-first over columns, carrying the DP column and pruning with the
-   exact completion costs), with ``G`` the cost of a feasible integer solution.
+   exact completion costs that also end on the row's printed total, ``rows_to_counted_bounds``),
+   with ``G`` the cost of a feasible integer solution.
 3. The MILP over that pool is then the global optimum within the damage model (``certified``).
 
 Among readings of equal damage the MILP takes the one closest to the marks as printed, position
@@ -74,7 +76,7 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
 from .matrix_duals import duals_to_prices, pad_costs, quiet_highs, search_duals
@@ -297,6 +299,67 @@ def rows_to_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: 
     return [b for b in out if b is not None]
 
 
+@dataclass(frozen=True)
+class CountedBounds:
+    """``RowBounds`` with the row total kept: ``before[j][k][i]`` is the cheapest way to align
+    tokens ``i:`` with columns ``j:`` when k counted cells are already read, ending on the row's
+    printed total exactly (``after`` likewise, without the insertions at gap j first)."""
+
+    after: list[list[list[float]]]
+    before: list[list[list[float]]]
+
+
+def _insert_closure_counted(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
+    """``_insert_closure`` over the token axis of h (g, tokens + 1, count)."""
+    prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)[:, :, None]
+    return np.flip(np.minimum.accumulate(np.flip(prefix + h, axis=1), axis=1), axis=1) - prefix
+
+
+def _unshift(values: np.ndarray, by: int) -> np.ndarray:
+    """values[..., k + by] at k (INF past the end): the completion once ``by`` more are counted."""
+    if not by:
+        return values
+    out = np.full_like(values, INF)
+    out[..., :-by] = values[..., by:]
+    return out
+
+
+def rows_to_counted_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables,
+                           targets: Sequence[int | None], counts: Sequence[int]) -> list[CountedBounds | None]:
+    """``CountedBounds`` of every row with a printed total (None for the others); ``counts[s]``
+    is 1 when the row total counts state s. Rows of one length go through the DP together."""
+    n_cols = prices.shape[1]
+    out: list[CountedBounds | None] = [None] * len(codes)
+    by_length: dict[int, list[int]] = {}
+    for r, row in enumerate(codes):
+        if targets[r] is not None and 0 <= targets[r] <= n_cols:  # type: ignore[operator]
+            by_length.setdefault(len(row), []).append(r)
+    for n, rows in by_length.items():
+        tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
+        goal = np.array([targets[r] for r in rows], dtype=int)
+        depth = int(goal.max()) + 1
+        match = costs.match[tokens]
+        ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
+        after = np.full((len(rows), n_cols + 1, n + 1, depth), INF)
+        before = np.full_like(after, INF)
+        after[np.arange(len(rows)), n_cols, n, goal] = 0.0
+        before[:, n_cols] = _insert_closure_counted(after[:, n_cols], ins_tail)
+        for j in range(n_cols - 1, -1, -1):
+            step = np.full((len(rows), n + 1, depth), INF)
+            for s in STATES:
+                price = prices[rows, j, s][:, None, None]
+                ahead = _unshift(before[:, j + 1], counts[s])
+                step = np.minimum(step, ahead + costs.drop[s] + price)
+                if n:
+                    step[:, :n] = np.minimum(step[:, :n], ahead[:, 1:] + match[:, :, s][:, :, None] + price)
+            after[:, j] = step
+            before[:, j] = _insert_closure_counted(step, ins)
+        after_t, before_t = after.transpose(0, 1, 3, 2), before.transpose(0, 1, 3, 2)  # [j][k][i]
+        for k, r in enumerate(rows):
+            out[r] = CountedBounds(after_t[k].tolist(), before_t[k].tolist())
+    return out
+
+
 # --- per-row enumeration ----------------------------------------------------------------------
 
 
@@ -314,6 +377,7 @@ class _Search:
     budget: float
     found: list[Candidate]
     limit: int
+    counted: CountedBounds | None = None  # exact completions that also meet ``target``
 
     @property
     def cols(self) -> int:
@@ -329,14 +393,17 @@ def row_to_candidates(
     bounds: RowBounds,
     budget: float,
     limit: int,
+    counted: CountedBounds | None = None,
 ) -> list[Candidate]:
     """Every state vector of the row whose priced cost is at most ``budget`` and whose counted
-    cells number ``target`` (any number when None); at most ``limit`` of them."""
+    cells number ``target`` (any number when None); at most ``limit`` of them. With ``counted``
+    (the row's counted DP for ``target``) a prefix is dropped as soon as no completion of it
+    meets the target within the budget, not only when none is cheap enough."""
     n_cols = price.shape[0]
     if target is not None and not 0 <= target <= n_cols:
         return []
     search = _Search(codes, model, rule, price.tolist(), bounds.after.tolist(), bounds.before.tolist(),
-                     target, budget + _EPS, [], limit)
+                     target, budget + _EPS, [], limit, counted if target is not None else None)
     start = _close_inserts(search, {0: 0.0}, 0, target)
     if start:
         _descend(search, 0, start, 0, [])
@@ -354,7 +421,11 @@ def _close_inserts(search: _Search, dp: dict[int, float], j: int, remaining: int
         return {}
     tail = j == search.cols
     n = len(search.codes)
-    after, before = search.after[j], search.before[j]
+    if search.counted is not None and remaining is not None and search.target is not None:
+        k = search.target - remaining
+        after, before = search.counted.after[j][k], search.counted.before[j][k]
+    else:
+        after, before = search.after[j], search.before[j]
     out: dict[int, float] = {}
     carried = INF
     last = max(dp)
@@ -664,6 +735,7 @@ class _Pricing:
     bounds: list[RowBounds]
     row_min: np.ndarray
     bound: float
+    counted: list[CountedBounds | None] | None = None  # per row, made on first use (``widen``)
 
     def priced(self, flat: _Flat) -> np.ndarray:
         """Each candidate's cost under these prices."""
@@ -703,9 +775,10 @@ class _Solver:
         bound = float(row_min.sum() + sum(pi * t.value for pi, t in zip(duals, self.totals, strict=True)))
         return _Pricing(prices, bounds, row_min, bound)
 
-    def enumerate(self, pricing: _Pricing, r: int, window: float, target: int | None, limit: int) -> list[Candidate]:
+    def enumerate(self, pricing: _Pricing, r: int, window: float, target: int | None, limit: int,
+                  counted: CountedBounds | None = None) -> list[Candidate]:
         return row_to_candidates(self.codes[r], target, self.rule, self.model, pricing.prices[r],
-                                 pricing.bounds[r], pricing.row_min[r] + window, limit)
+                                 pricing.bounds[r], pricing.row_min[r] + window, limit, counted)
 
     def generate_columns(self) -> tuple[_Pricing, bool]:
         """The pricing at the duals with the best Lagrangian bound (``matrix_duals``) and whether
@@ -722,9 +795,13 @@ class _Solver:
 
     def widen(self, pricing: _Pricing, window: float) -> None:
         """Add every reading meeting its row total within ``window`` of its row's priced best."""
-        assert self.pool is not None
+        assert self.pool is not None and self.costs is not None
+        if pricing.counted is None:
+            targets = [row.total for row in self.evidence.rows]
+            pricing.counted = rows_to_counted_bounds(self.codes, pricing.prices, self.costs, targets,
+                                                     [int(self.rule.counts(s)) for s in STATES])
         for r, row in enumerate(self.evidence.rows):
-            found = self.enumerate(pricing, r, window, row.total, self.model.max_candidates)
+            found = self.enumerate(pricing, r, window, row.total, self.model.max_candidates, pricing.counted[r])
             if len(found) >= self.model.max_candidates:
                 self.complete = False
             self.pool.add(r, found)
@@ -866,12 +943,12 @@ def find_alternatives(
         _prove(flat, solution.chosen, cands, value, pairs, proven)
     open_pairs = {key: members for key, members in pairs.items() if key not in proven}
     solves = undecided = 0
-    if open_pairs:
-        lp_value, reduced = reduced_costs(flat, a, rhs)
+    lp = ForcedLp(flat, a, rhs) if open_pairs else None
+    if lp is not None:
+        lp_value, reduced = lp.reduced_costs()
         solves += 1
         slack = cap - lp_value + _EPS
         open_pairs = {key: members for key, members in open_pairs.items() if reduced[members].min() <= slack}
-    lp = ForcedLp(flat, a, rhs) if open_pairs else None
     for r in sorted({key[0] for key in open_pairs}):
         if solves >= model.ambiguity_solves:
             break
@@ -894,16 +971,6 @@ def find_alternatives(
             chosen, value = found
             _prove(flat, solution.chosen, chosen, value, pairs, proven)
     return _Alternatives(proven, solves, undecided)
-
-
-def reduced_costs(flat: _Flat, a: csr_array, rhs: np.ndarray) -> tuple[float, np.ndarray]:
-    """The pool's LP optimum and each reading's reduced cost ``d``: any solution of the pool
-    costs ``LP + d . y``, so one that takes reading k costs at least ``LP + d[k]``."""
-    res = linprog(flat.cost, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs")
-    assert res.status == 0, res.message  # the pool holds the solution just found
-    duals = np.asarray(res.eqlin.marginals)
-    reduced = flat.cost - a.T @ duals
-    return float(res.fun), np.maximum(reduced, 0.0)
 
 
 def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: float) -> list[tuple[dict[int, int], float]]:
@@ -967,14 +1034,24 @@ class ForcedLp:
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = k, a.shape[0]
         lp.col_cost_ = flat.cost.astype(float)
-        lp.col_lower_, lp.col_upper_ = np.zeros(k), np.ones(k)
+        lp.col_lower_, lp.col_upper_ = np.zeros(k), np.full(k, highspy.kHighsInf)  # y <= 1 follows from one per row
         lp.row_lower_ = lp.row_upper_ = rhs.astype(float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = k, a.shape[0]
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
         self.highs = quiet_highs()
         self.highs.passModel(lp)
+        self.highs.setOptionValue("presolve", "off")  # re-solves start from the last basis; presolve would discard it
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
+
+    def reduced_costs(self) -> tuple[float, np.ndarray]:
+        """The pool's LP optimum and each reading's reduced cost ``d``: any solution of the pool
+        costs ``LP + d . y``, so one that takes reading k costs at least ``LP + d[k]``. (Solved
+        here first, so the forced checks start from its basis.)"""
+        self.highs.run()
+        assert self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal  # the pool holds the solution just found
+        reduced = np.asarray(self.highs.getSolution().col_dual)
+        return self.highs.getInfo().objective_function_value, np.maximum(reduced, 0.0)
 
     def fits(self, members: np.ndarray, cap: float) -> bool:
         """Whether the LP with the row of ``members`` forced onto them fits under ``cap``; False
@@ -988,7 +1065,7 @@ class ForcedLp:
         self.highs.run()
         status = self.highs.getModelStatus()
         value = self.highs.getInfo().objective_function_value
-        self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), np.ones(len(row)))
+        self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), np.full(len(row), highspy.kHighsInf))
         return status == highspy.HighsModelStatus.kOptimal and value <= cap + _EPS
 
 

@@ -1,0 +1,122 @@
+"""The pricing side of matrix recovery: the vectorised DP and trace back, the dual search's
+bound, and the counted pruning of the enumeration (which must find exactly what the plain
+enumeration finds)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from extractors.matrix_duals import (
+    codes_to_padded,
+    duals_to_prices,
+    forward_to_best_readings,
+    pad_costs,
+    search_duals,
+    tokens_to_forward,
+)
+from extractors.matrix_recovery import (
+    STATES,
+    DamageModel,
+    RowTotalRule,
+    _Solver,
+    align_row,
+    evidence_to_recovery,
+    model_to_tables,
+    row_to_candidates,
+    rows_to_bounds,
+    rows_to_counted_bounds,
+    tokens_to_codes,
+)
+from tests.matrix_corpus import make_corpus
+
+MARKS = ("", "●", "○")
+
+
+def random_rows(rng: random.Random, n_rows: int, n_cols: int) -> list[tuple[str, ...]]:
+    return [tuple(rng.choice(MARKS) for _ in range(n_cols + rng.choice((-1, 0, 0, 1, 2)))) for _ in range(n_rows)]
+
+
+def padded_costs(model: DamageModel):
+    t = model_to_tables(model)
+    return pad_costs(t.match, t.drop, t.insert, t.insert_tail)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_reading_is_the_dp_minimum_and_its_damage_the_edit_distance(seed: int) -> None:
+    rng = random.Random(seed)
+    model = DamageModel()
+    n_cols = 7
+    rows = random_rows(rng, 12, n_cols)
+    codes = [tokens_to_codes(r) for r in rows]
+    prices = np.array([[[rng.choice((0.0, 0.5, -0.5, 1.25)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
+    tokens = codes_to_padded(codes)
+    costs = padded_costs(model)
+    forward = tokens_to_forward(tokens, prices, costs)
+    states, damage = forward_to_best_readings(tokens, prices, forward, costs)
+    for r, row in enumerate(rows):
+        priced = damage[r] + prices[r, np.arange(n_cols), states[r]].sum()
+        assert priced == pytest.approx(forward[r, -1, -1])
+        assert align_row(row, tuple(states[r]), model).cost == damage[r]
+    unpriced = rows_to_bounds(codes, np.zeros_like(prices), model_to_tables(model))
+    plain = tokens_to_forward(tokens, np.zeros_like(prices), costs)
+    assert [b.before[0, 0] for b in unpriced] == pytest.approx(list(plain[:, -1, -1]))
+
+
+def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
+    from extractors.participation import matrix_to_evidence
+
+    for case in make_corpus(3, first_seed=4100):
+        evidence, _ = matrix_to_evidence(case_matrix(case))
+        recovery = evidence_to_recovery(evidence)
+        solver = _Solver(evidence, recovery.rule, DamageModel())
+        found = search_duals(solver.codes, solver.totals, [recovery.rule.counts(s) for s in STATES],
+                             evidence.n_columns, padded_costs(DamageModel()), 60)
+        assert found.feasible
+        assert found.bound <= recovery.cost + 1e-6
+        assert recovery.cost - found.bound < 3  # and it is a useful bound, not a trivial one
+
+
+def case_matrix(case):
+    from extractors.document import BlockKind
+    from extractors.gazetteer import default_gazetteer
+    from extractors.participation import block_to_matrices
+    from extractors.readers import read_document
+    from extractors.segment import document_to_blocks
+
+    document = read_document(case.text.encode("utf-8"), "matrix.txt")
+    blocks = [b for b in document_to_blocks(document) if b.kind is BlockKind.TABLE]  # type: ignore[arg-type]
+    return next(m for b in blocks for m in block_to_matrices(b, default_gazetteer()))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_counted_pruning_finds_exactly_the_readings_plain_pruning_finds(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    model = DamageModel()
+    n_cols = 6
+    rows = random_rows(rng, 8, n_cols)
+    codes = [tokens_to_codes(r) for r in rows]
+    targets = [rng.randint(0, n_cols) for _ in rows]
+    prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
+    tables = model_to_tables(model)
+    plain = rows_to_bounds(codes, prices, tables)
+    for rule in RowTotalRule:
+        counted = rows_to_counted_bounds(codes, prices, tables, targets, [int(rule.counts(s)) for s in STATES])
+        for r, row in enumerate(codes):
+            budget = plain[r].before[0, 0] + 4.0
+            without = row_to_candidates(row, targets[r], rule, model, prices[r], plain[r], budget, 10_000)
+            with_counted = row_to_candidates(row, targets[r], rule, model, prices[r], plain[r], budget, 10_000, counted[r])
+            assert sorted(without, key=lambda c: c.states) == sorted(with_counted, key=lambda c: c.states)
+            assert all(sum(rule.counts(s) for s in c.states) == targets[r] for c in with_counted)
+
+
+def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:
+    from extractors.matrix_recovery import _Total
+
+    totals = [_Total("row", 1, 2, frozenset({1, 2})), _Total("existing", 0, 1, frozenset({1})), _Total("new", None, 3, frozenset({2}))]
+    prices = duals_to_prices(np.array([1.0, 2.0, 0.5]), totals, 2, 3)
+    assert prices[1, 0].tolist() == [0.0, -3.0, -1.5]
+    assert prices[0, 0].tolist() == [0.0, -2.0, -0.5]
+    assert prices[0, 2].tolist() == [0.0, 0.0, -0.5]
