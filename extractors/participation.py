@@ -558,7 +558,7 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
                             PARTICIPATION, f"matrix {index}"))
     if recovery.undecided:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.INFO,
-                            f"{recovery.undecided} cell readings could not be ruled out in the time allowed and are "
+                            f"{recovery.undecided} cell readings could not be ruled out within the search's limits and are "
                             "flagged ambiguous without a proof that another reading fits", PARTICIPATION, f"matrix {index}"))
     return issues
 
