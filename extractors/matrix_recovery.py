@@ -265,9 +265,11 @@ class RowBounds:
 
 
 def _insert_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
-    """g[., i] = min over k >= i of (cost of inserting tokens i..k-1) + h[., k] (last axis)."""
+    """g[., i, ...] = min over k >= i of (cost of inserting tokens i..k-1) + h[., k, ...]: over
+    the token axis (axis 1) of h, (rows, tokens + 1) or with more axes after it."""
     prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
-    return np.minimum.accumulate((prefix + h)[:, ::-1], axis=1)[:, ::-1] - prefix
+    prefix = prefix.reshape(prefix.shape + (1,) * (h.ndim - 2))
+    return np.flip(np.minimum.accumulate(np.flip(prefix + h, axis=1), axis=1), axis=1) - prefix
 
 
 def rows_to_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables) -> list[RowBounds]:
@@ -309,12 +311,6 @@ class CountedBounds:
     before: list[list[list[float]]]
 
 
-def _insert_closure_counted(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
-    """``_insert_closure`` over the token axis of h (g, tokens + 1, count)."""
-    prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)[:, :, None]
-    return np.flip(np.minimum.accumulate(np.flip(prefix + h, axis=1), axis=1), axis=1) - prefix
-
-
 def _unshift(values: np.ndarray, by: int) -> np.ndarray:
     """values[..., k + by] at k (INF past the end): the completion once ``by`` more are counted."""
     if not by:
@@ -343,7 +339,7 @@ def rows_to_counted_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray,
         after = np.full((len(rows), n_cols + 1, n + 1, depth), INF)
         before = np.full_like(after, INF)
         after[np.arange(len(rows)), n_cols, n, goal] = 0.0
-        before[:, n_cols] = _insert_closure_counted(after[:, n_cols], ins_tail)
+        before[:, n_cols] = _insert_closure(after[:, n_cols], ins_tail)
         for j in range(n_cols - 1, -1, -1):
             step = np.full((len(rows), n + 1, depth), INF)
             for s in STATES:
@@ -353,7 +349,7 @@ def rows_to_counted_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray,
                 if n:
                     step[:, :n] = np.minimum(step[:, :n], ahead[:, 1:] + match[:, :, s][:, :, None] + price)
             after[:, j] = step
-            before[:, j] = _insert_closure_counted(step, ins)
+            before[:, j] = _insert_closure(step, ins)
         after_t, before_t = after.transpose(0, 1, 3, 2), before.transpose(0, 1, 3, 2)  # [j][k][i]
         for k, r in enumerate(rows):
             out[r] = CountedBounds(after_t[k].tolist(), before_t[k].tolist())
