@@ -945,7 +945,10 @@ def find_alternatives(
         solves += 1
         slack = cap - lp_value + _EPS
         open_pairs = {key: members for key, members in open_pairs.items() if reduced[members].min() <= slack}
-    for r in sorted({key[0] for key in open_pairs}):
+    per_row: dict[int, int] = {}
+    for key in open_pairs:
+        per_row[key[0]] = per_row.get(key[0], 0) + 1
+    for r in sorted(per_row, key=lambda row: (-per_row[row], row)):  # the most pairs one LP may rule out first
         if solves >= model.ambiguity_solves:
             break
         others = np.flatnonzero((flat.owner == r) & (np.arange(len(flat.cost)) != solution.chosen[r]))
