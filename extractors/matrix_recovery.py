@@ -272,32 +272,57 @@ def _insert_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
     return np.flip(np.minimum.accumulate(np.flip(prefix + h, axis=1), axis=1), axis=1) - prefix
 
 
+def _rows_by_length(codes: Sequence[tuple[int, ...]], rows: Sequence[int]) -> dict[int, list[int]]:
+    by_length: dict[int, list[int]] = {}
+    for r in rows:
+        by_length.setdefault(len(codes[r]), []).append(r)
+    return by_length
+
+
+def _unshift(values: np.ndarray, by: int) -> np.ndarray:
+    """values[..., k + by] at k (INF past the end): the completion once ``by`` more are counted."""
+    if not by:
+        return values
+    out = np.full_like(values, INF)
+    out[..., :-by] = values[..., by:]
+    return out
+
+
+def _backward_dp(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, goal: np.ndarray,
+                 counts: Sequence[int], depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """(after, before), each (rows, C+1, tokens+1, depth): the completion costs of rows of one
+    length when k cells counted by the row total are read so far, ending on ``goal`` counted
+    cells. With nothing counted (``counts`` all 0, depth 1, goal 0) these are the plain bounds."""
+    g, n = tokens.shape
+    n_cols = prices.shape[1]
+    match = costs.match[tokens]  # (g, n, state)
+    ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
+    after = np.full((g, n_cols + 1, n + 1, depth), INF)
+    before = np.full_like(after, INF)
+    after[np.arange(g), n_cols, n, goal] = 0.0
+    before[:, n_cols] = _insert_closure(after[:, n_cols], ins_tail)
+    for j in range(n_cols - 1, -1, -1):
+        step = np.full((g, n + 1, depth), INF)
+        for s in STATES:
+            price = prices[:, j, s][:, None, None]
+            ahead = _unshift(before[:, j + 1], counts[s])
+            step = np.minimum(step, ahead + costs.drop[s] + price)
+            if n:
+                step[:, :n] = np.minimum(step[:, :n], ahead[:, 1:] + match[:, :, s][:, :, None] + price)
+        after[:, j] = step
+        before[:, j] = _insert_closure(step, ins)
+    return after, before
+
+
 def rows_to_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables) -> list[RowBounds]:
     """``RowBounds`` of every row, ``prices[r, c, s]`` added to the cost of state s at column c
     of row r; rows with the same number of tokens go through the DP together."""
-    n_cols = prices.shape[1]
     out: list[RowBounds | None] = [None] * len(codes)
-    by_length: dict[int, list[int]] = {}
-    for r, row in enumerate(codes):
-        by_length.setdefault(len(row), []).append(r)
-    for n, rows in by_length.items():
+    for n, rows in _rows_by_length(codes, range(len(codes))).items():
         tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
-        match = costs.match[tokens]  # (g, n, state)
-        ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
-        after = np.full((len(rows), n_cols + 1, n + 1), INF)
-        before = np.full_like(after, INF)
-        after[:, n_cols, n] = 0.0
-        before[:, n_cols] = _insert_closure(after[:, n_cols], ins_tail)
-        for j in range(n_cols - 1, -1, -1):
-            price = prices[rows, j]  # (g, state)
-            step = (costs.drop[None, :] + price).min(axis=1)[:, None] + before[:, j + 1]
-            if n:
-                best_match = (match + price[:, None, :]).min(axis=2)
-                step[:, :n] = np.minimum(step[:, :n], best_match + before[:, j + 1, 1:])
-            after[:, j] = step
-            before[:, j] = _insert_closure(step, ins)
+        after, before = _backward_dp(tokens, prices[rows], costs, np.zeros(len(rows), dtype=int), (0, 0, 0), 1)
         for k, r in enumerate(rows):
-            out[r] = RowBounds(after[k], before[k])
+            out[r] = RowBounds(after[k, ..., 0], before[k, ..., 0])
     return [b for b in out if b is not None]
 
 
@@ -311,45 +336,17 @@ class CountedBounds:
     before: list[list[list[float]]]
 
 
-def _unshift(values: np.ndarray, by: int) -> np.ndarray:
-    """values[..., k + by] at k (INF past the end): the completion once ``by`` more are counted."""
-    if not by:
-        return values
-    out = np.full_like(values, INF)
-    out[..., :-by] = values[..., by:]
-    return out
-
-
 def rows_to_counted_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables,
                            targets: Sequence[int | None], counts: Sequence[int]) -> list[CountedBounds | None]:
     """``CountedBounds`` of every row with a printed total (None for the others); ``counts[s]``
     is 1 when the row total counts state s. Rows of one length go through the DP together."""
     n_cols = prices.shape[1]
     out: list[CountedBounds | None] = [None] * len(codes)
-    by_length: dict[int, list[int]] = {}
-    for r, row in enumerate(codes):
-        if targets[r] is not None and 0 <= targets[r] <= n_cols:  # type: ignore[operator]
-            by_length.setdefault(len(row), []).append(r)
-    for n, rows in by_length.items():
+    with_total = [r for r, t in enumerate(targets) if t is not None and 0 <= t <= n_cols]
+    for n, rows in _rows_by_length(codes, with_total).items():
         tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
         goal = np.array([targets[r] for r in rows], dtype=int)
-        depth = int(goal.max()) + 1
-        match = costs.match[tokens]
-        ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
-        after = np.full((len(rows), n_cols + 1, n + 1, depth), INF)
-        before = np.full_like(after, INF)
-        after[np.arange(len(rows)), n_cols, n, goal] = 0.0
-        before[:, n_cols] = _insert_closure(after[:, n_cols], ins_tail)
-        for j in range(n_cols - 1, -1, -1):
-            step = np.full((len(rows), n + 1, depth), INF)
-            for s in STATES:
-                price = prices[rows, j, s][:, None, None]
-                ahead = _unshift(before[:, j + 1], counts[s])
-                step = np.minimum(step, ahead + costs.drop[s] + price)
-                if n:
-                    step[:, :n] = np.minimum(step[:, :n], ahead[:, 1:] + match[:, :, s][:, :, None] + price)
-            after[:, j] = step
-            before[:, j] = _insert_closure(step, ins)
+        after, before = _backward_dp(tokens, prices[rows], costs, goal, counts, int(goal.max()) + 1)
         after_t, before_t = after.transpose(0, 1, 3, 2), before.transpose(0, 1, 3, 2)  # [j][k][i]
         for k, r in enumerate(rows):
             out[r] = CountedBounds(after_t[k].tolist(), before_t[k].tolist())
