@@ -72,7 +72,7 @@ def _insert_costs(tokens: np.ndarray, costs: PaddedCosts, n_cols: int) -> np.nda
     return ins
 
 
-def _forward_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
+def forward_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
     """g[., i] = min over k <= i of h[., k] + (cost of inserting tokens k..i-1)."""
     prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
     return np.minimum.accumulate(h - prefix, axis=1) + prefix
@@ -88,14 +88,14 @@ def tokens_to_forward(tokens: np.ndarray, prices: np.ndarray, costs: PaddedCosts
     forward = np.full((g, n_cols + 1, n + 1), INF)
     start = np.full((g, n + 1), INF)
     start[:, 0] = 0.0
-    forward[:, 0] = _forward_closure(start, ins[:, 0])
+    forward[:, 0] = forward_closure(start, ins[:, 0])
     for j in range(n_cols):
         price = prices[:, j]
         step = forward[:, j] + (costs.drop[None, :] + price).min(axis=1)[:, None]
         if n:
             best_match = (match + price[:, None, :]).min(axis=2)
             step[:, 1:] = np.minimum(step[:, 1:], forward[:, j, :-1] + best_match)
-        forward[:, j + 1] = _forward_closure(step, ins[:, j + 1])
+        forward[:, j + 1] = forward_closure(step, ins[:, j + 1])
     return forward
 
 

@@ -37,10 +37,12 @@ holds. Candidates come from the rows' edit-distance DP, never from a fixed list:
 2. For any ``pi``, ``L = sum_r m_r + pi . totals`` is a lower bound on every reading meeting the
    totals (Lagrangian bound), and a reading of row r can take part in a solution costing at
    most ``G + margin`` only if its priced cost is within ``G + margin - L`` of ``m_r``. Every such
-   reading is enumerated (depth-first over columns, carrying the DP column and pruning with the
-   exact completion costs that also end on the row's printed total, ``rows_to_counted_bounds``),
-   with ``G`` the cost of a feasible integer solution.
+   reading is enumerated (``rows_to_windows``: breadth first over the columns, all rows of one
+   token count at once, a prefix kept only while the exact completion costs that also end on
+   the row's printed total fit the budget), with ``G`` the cost of a feasible integer solution.
 3. The MILP over that pool is then the global optimum within the damage model (``certified``).
+   Damage is a whole number of units, so a solution costing ``ceil(L)`` is optimal at once
+   (``certified`` even when a row's window was cut at ``max_candidates``).
 
 Among readings of equal damage the MILP takes the one closest to the marks as printed, position
 by position (``tokens_to_ties``), so the same evidence gives the same reading in any document.
@@ -59,9 +61,11 @@ reads it differently (``margin`` = 2 damage units: on the generated corpus the t
 most that much dearer than the optimum where they differ). The candidates of step 2 with
 ``G = G*`` hold every such reading. Each (cell, other state) pair they realise is proved by a
 solution (local one- and two-row exchanges first, then a MILP with the reading forced) or ruled
-out (reduced costs of the pool's LP, then a warm-started HiGHS LP per row and per pair). A pair
-that no solve decides within ``ambiguity_nodes`` / ``ambiguity_solves`` counts as ambiguous
-(``Recovery.undecided``): the search may over-flag, never under-flag.
+out (reduced costs of the pool's LP, then a warm-started HiGHS LP per row and per pair; the duals
+of each forced LP that does not fit rule out, by their Lagrangian bound, every other pair they
+can, ``PoolBound``). A pair that no solve decides within ``ambiguity_nodes`` /
+``ambiguity_solves`` counts as ambiguous (``Recovery.undecided``): the search may over-flag,
+never under-flag.
 ``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
 for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
 tied at the optimum).
@@ -79,7 +83,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
-from .matrix_duals import duals_to_prices, pad_costs, quiet_highs, search_duals
+from .matrix_duals import duals_to_prices, forward_closure, pad_costs, quiet_highs, search_duals
 
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)
@@ -326,180 +330,129 @@ def rows_to_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: 
     return [b for b in out if b is not None]
 
 
-@dataclass(frozen=True)
-class CountedBounds:
-    """``RowBounds`` with the row total kept: ``before[j][k][i]`` is the cheapest way to align
-    tokens ``i:`` with columns ``j:`` when k counted cells are already read, ending on the row's
-    printed total exactly (``after`` likewise, without the insertions at gap j first)."""
-
-    after: list[list[list[float]]]
-    before: list[list[list[float]]]
+# --- enumeration of a window of readings ------------------------------------------------------
 
 
-def rows_to_counted_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables,
-                           targets: Sequence[int | None], counts: Sequence[int]) -> list[CountedBounds | None]:
-    """``CountedBounds`` of every row with a printed total (None for the others); ``counts[s]``
-    is 1 when the row total counts state s. Rows of one length go through the DP together."""
+def rows_to_windows(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
+                    prices: np.ndarray, costs: _CostTables, budgets: np.ndarray, limit: int) -> list[list[Candidate]]:
+    """Every reading of each row whose priced cost is at most ``budgets[r]`` and whose counted
+    cells (``counts[s]`` is 1 when the row total counts state s) number ``targets[r]`` (any
+    number when None), in lexicographic order of states, at most ``limit`` per row.
+
+    Breadth first over the columns, all rows of one token count at once: a prefix is kept only
+    while some completion of it both meets the row's total and fits its budget (the exact
+    completion costs of ``_backward_dp``), so every prefix kept leads to at least one reading and
+    keeping a row's ``limit`` smallest prefixes keeps the prefixes of its ``limit`` first readings."""
     n_cols = prices.shape[1]
-    out: list[CountedBounds | None] = [None] * len(codes)
-    with_total = [r for r, t in enumerate(targets) if t is not None and 0 <= t <= n_cols]
-    for n, rows in _rows_by_length(codes, with_total).items():
+    out: list[list[Candidate]] = [[] for _ in codes]
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for r, row in enumerate(codes):
+        if targets[r] is None or 0 <= targets[r] <= n_cols:  # type: ignore[operator]
+            groups.setdefault((len(row), targets[r] is not None), []).append(r)
+    for (n, counted), rows in groups.items():
         tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
-        goal = np.array([targets[r] for r in rows], dtype=int)
-        after, before = _backward_dp(tokens, prices[rows], costs, goal, counts, int(goal.max()) + 1)
-        after_t, before_t = after.transpose(0, 1, 3, 2), before.transpose(0, 1, 3, 2)  # [j][k][i]
-        for k, r in enumerate(rows):
-            out[r] = CountedBounds(after_t[k].tolist(), before_t[k].tolist())
+        goal = np.array([targets[r] if counted else 0 for r in rows], dtype=int)
+        step_counts = np.array(counts if counted else (0, 0, 0), dtype=int)
+        after, _ = _backward_dp(tokens, prices[rows], costs, goal, step_counts, int(goal.max()) + 1)
+        owner, states, damage = _breadth_first(tokens, prices[rows], costs, after.transpose(0, 1, 3, 2),
+                                               step_counts, budgets[rows] + _EPS, limit)
+        for k, vector, cost in zip(owner.tolist(), states.tolist(), damage.tolist(), strict=True):
+            out[rows[k]].append(Candidate(tuple(vector), int(round(cost))))
     return out
 
 
-# --- per-row enumeration ----------------------------------------------------------------------
+def _breadth_first(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, after: np.ndarray,
+                   counts: np.ndarray, budget: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, states, damage) of every reading of rows of one token count within ``budget``;
+    ``after[row, j, k, i]`` completes tokens i: on columns j: with k counted (``_backward_dp``)."""
+    g, n = tokens.shape
+    n_cols = prices.shape[1]
+    match = costs.match[tokens]  # (g, n, state)
+    ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
+    owner = np.arange(g)
+    counted = np.zeros(g, dtype=int)
+    start = np.full((g, n + 1), INF)
+    start[:, 0] = 0.0
+    dp = _keep_finishing(forward_closure(start, ins), after[owner, 0, counted], budget[owner])
+    states = np.zeros((g, 0), dtype=np.int8)
+    priced = np.zeros(g)
+    for j in range(n_cols):
+        parent = np.repeat(np.arange(len(owner)), 3)
+        state = np.tile(np.array(STATES), len(owner))
+        row = owner[parent]
+        price = prices[row, j, state]
+        base = dp[parent]
+        step = base + (costs.drop[state] + price)[:, None]
+        if n:
+            step[:, 1:] = np.minimum(step[:, 1:], base[:, :-1] + match[row, :, state] + price[:, None])
+        depth = after.shape[2]
+        now = counted[parent] + counts[state]
+        completion = after[row, j + 1, np.minimum(now, depth - 1)]
+        completion[now >= depth] = INF
+        step = _keep_finishing(forward_closure(step, (ins_tail if j + 1 == n_cols else ins)[row]), completion, budget[row])
+        alive = np.flatnonzero(step.min(axis=1, initial=INF) < INF)
+        alive = alive[_first_per_row(row[alive], limit)]
+        owner, counted, dp = row[alive], now[alive], step[alive]
+        states = np.concatenate([states[parent[alive]], state[alive, None].astype(np.int8)], axis=1)
+        priced = priced[parent[alive]] + price[alive]
+    return owner, states, dp[:, n] - priced
 
 
-@dataclass
-class _Search:
-    """State of one row's depth-first enumeration (local to ``row_to_candidates``)."""
-
-    codes: tuple[int, ...]
-    model: DamageModel
-    rule: RowTotalRule
-    price: list[list[float]]  # [column][state]
-    after: list[list[float]]
-    before: list[list[float]]
-    target: int | None
-    budget: float
-    found: list[Candidate]
-    limit: int
-    counted: CountedBounds | None = None  # exact completions that also meet ``target``
-
-    @property
-    def cols(self) -> int:
-        return len(self.price)
+def _keep_finishing(dp: np.ndarray, completion: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """dp with the entries that no completion brings within budget set to INF."""
+    return np.where(dp + completion <= budget[:, None], dp, INF)
 
 
-def row_to_candidates(
-    codes: tuple[int, ...],
-    target: int | None,
-    rule: RowTotalRule,
-    model: DamageModel,
-    price: np.ndarray,
-    bounds: RowBounds,
-    budget: float,
-    limit: int,
-    counted: CountedBounds | None = None,
-) -> list[Candidate]:
-    """Every state vector of the row whose priced cost is at most ``budget`` and whose counted
-    cells number ``target`` (any number when None); at most ``limit`` of them. With ``counted``
-    (the row's counted DP for ``target``) a prefix is dropped as soon as no completion of it
-    meets the target within the budget, not only when none is cheap enough."""
-    n_cols = price.shape[0]
-    if target is not None and not 0 <= target <= n_cols:
-        return []
-    search = _Search(codes, model, rule, price.tolist(), bounds.after.tolist(), bounds.before.tolist(),
-                     target, budget + _EPS, [], limit, counted if target is not None else None)
-    start = _close_inserts(search, {0: 0.0}, 0, target)
-    if start:
-        _descend(search, 0, start, 0, [])
-    return search.found
-
-
-def _feasible(search: _Search, j: int, remaining: int | None) -> bool:
-    return remaining is None or 0 <= remaining <= search.cols - j
-
-
-def _close_inserts(search: _Search, dp: dict[int, float], j: int, remaining: int | None) -> dict[int, float]:
-    """Add insertions at gap j (before column j; after the last column when j == cols) and keep
-    the DP entries that can still finish within the budget."""
-    if not _feasible(search, j, remaining):
-        return {}
-    tail = j == search.cols
-    n = len(search.codes)
-    if search.counted is not None and remaining is not None and search.target is not None:
-        k = search.target - remaining
-        after, before = search.counted.after[j][k], search.counted.before[j][k]
-    else:
-        after, before = search.after[j], search.before[j]
-    out: dict[int, float] = {}
-    carried = INF
-    last = max(dp)
-    i = min(dp)
-    while i <= n and (i <= last or carried < INF):
-        cost = min(dp.get(i, INF), carried)
-        if cost + before[i] > search.budget:
-            carried = INF
-        else:
-            if cost + after[i] <= search.budget:
-                out[i] = cost
-            carried = cost + search.model.insert_cost(search.codes[i], tail) if i < n else INF
-        i += 1
-    return out
-
-
-def _descend(search: _Search, j: int, dp: dict[int, float], counted: int, prefix: list[int]) -> None:
-    if len(search.found) >= search.limit:
-        return
-    n = len(search.codes)
-    if j == search.cols:
-        if n in dp and (search.target is None or counted == search.target):
-            priced = sum(search.price[c][s] for c, s in enumerate(prefix))
-            search.found.append(Candidate(tuple(prefix), int(round(dp[n] - priced))))
-        return
-    for state in STATES:
-        now = counted + search.rule.counts(state)
-        remaining = None if search.target is None else search.target - now
-        price = search.price[j][state]
-        drop = search.model.drop_cost(state) + price
-        step: dict[int, float] = {}
-        for i, cost in dp.items():
-            if cost + drop < step.get(i, INF):
-                step[i] = cost + drop
-            if i < n:
-                match = cost + search.model.match_cost(search.codes[i], state) + price
-                if match < step.get(i + 1, INF):
-                    step[i + 1] = match
-        step = _close_inserts(search, step, j + 1, remaining) if step else {}
-        if step:
-            prefix.append(state)
-            _descend(search, j + 1, step, now, prefix)
-            prefix.pop()
+def _first_per_row(owner: np.ndarray, limit: int) -> np.ndarray:
+    """Mask of the first ``limit`` entries of each row (entries are grouped by row, in order)."""
+    first = np.searchsorted(owner, owner, side="left")
+    return np.arange(len(owner)) - first < limit
 
 
 def align_row(tokens: Sequence[str], states: Sequence[int], model: DamageModel) -> RowAlignment:
     """The cheapest edit script from ``states`` to ``tokens`` (the reading the cost refers to),
-    with the token each column got and a count of each kind of repair."""
+    with the token each column got and a count of each kind of repair. Among equally cheap
+    moves, a match before a drop before an insertion."""
     codes, cols, n = tokens_to_codes(tokens), len(states), len(tokens)
-    cost = np.full((cols + 1, n + 1), INF)
-    cost[0, 0] = 0.0
-    move: dict[tuple[int, int], tuple[str, int, int]] = {}
+    match = [[model.match_cost(t, s) for s in STATES] for t in (BLANK, FILLED, HOLLOW)]
+    drop = [model.drop_cost(s) for s in STATES]
+    inserts = ([model.insert_cost(c, False) for c in codes], [model.insert_cost(c, True) for c in codes])
+    cost = [[INF] * (n + 1) for _ in range(cols + 1)]
+    move = [[0] * (n + 1) for _ in range(cols + 1)]  # 0 match, 1 drop, 2 insert
+    cost[0][0] = 0.0
     for j in range(cols + 1):
+        here, previous = cost[j], cost[j - 1] if j else None
+        insert = inserts[j == cols]
         for i in range(n + 1):
-            options = []
-            if j and i:
-                options.append((cost[j - 1, i - 1] + model.match_cost(codes[i - 1], states[j - 1]), ("match", j - 1, i - 1)))
-            if j:
-                options.append((cost[j - 1, i] + model.drop_cost(states[j - 1]), ("drop", j - 1, i)))
-            if i:
-                options.append((cost[j, i - 1] + model.insert_cost(codes[i - 1], j == cols), ("insert", j, i - 1)))
-            if options:
-                value, how = min(options, key=lambda o: o[0])
-                if value < cost[j, i]:
-                    cost[j, i], move[(j, i)] = value, how
+            if not (i or j):
+                continue
+            best, how = INF, 0
+            if previous is not None:
+                if i and previous[i - 1] + match[codes[i - 1]][states[j - 1]] < best:
+                    best, how = previous[i - 1] + match[codes[i - 1]][states[j - 1]], 0
+                if previous[i] + drop[states[j - 1]] < best:
+                    best, how = previous[i] + drop[states[j - 1]], 1
+            if i and here[i - 1] + insert[i - 1] < best:
+                best, how = here[i - 1] + insert[i - 1], 2
+            here[i], move[j][i] = best, how
     observed = [""] * cols
     counts = {"extra_marks": 0, "extra_blanks": 0, "dropped_blanks": 0, "dropped_marks": 0}
     changed: list[int] = []
     j, i = cols, n
     while (j, i) != (0, 0):
-        kind, pj, pi = move[(j, i)]
-        if kind == "match":
-            observed[pj] = tokens[pi]
-            if model.match_cost(codes[pi], states[pj]):
-                changed.append(pj)
-        elif kind == "drop":
-            counts["dropped_blanks" if states[pj] == NONE else "dropped_marks"] += 1
+        how = move[j][i]
+        if how == 0:
+            j, i = j - 1, i - 1
+            observed[j] = tokens[i]
+            if match[codes[i]][states[j]]:
+                changed.append(j)
+        elif how == 1:
+            j -= 1
+            counts["dropped_blanks" if states[j] == NONE else "dropped_marks"] += 1
         else:
-            counts["extra_blanks" if codes[pi] == BLANK else "extra_marks"] += 1
-        j, i = pj, pi
-    return RowAlignment(tuple(observed), changed=tuple(sorted(changed)), cost=int(round(cost[cols, n])), **counts)
+            i -= 1
+            counts["extra_blanks" if codes[i] == BLANK else "extra_marks"] += 1
+    return RowAlignment(tuple(observed), changed=tuple(sorted(changed)), cost=int(round(cost[cols][n])), **counts)
 
 
 # --- the master problem -----------------------------------------------------------------------
@@ -558,7 +511,7 @@ class _Pool:
 
 @dataclass(frozen=True)
 class _Flat:
-    owner: np.ndarray  # row of each candidate
+    owner: np.ndarray  # row of each candidate, ascending (candidates are grouped by row)
     states: np.ndarray  # (candidates, columns)
     cost: np.ndarray
     n_rows: int
@@ -582,11 +535,12 @@ def flat_to_matrix(flat: _Flat, totals: Sequence[_Total]) -> tuple[csr_array, np
     """Row-choice constraints (one candidate per row) then one row per total; equality rhs."""
     k = len(flat.cost)
     rows, cols, vals = [flat.owner], [np.arange(k)], [np.ones(k)]
-    masks: dict[frozenset[int], np.ndarray] = {}
+    masks = {states: np.isin(flat.states, list(states)) for states in {t.states for t in totals}}
+    starts = np.searchsorted(flat.owner, np.arange(flat.n_rows + 1))  # candidates are grouped by row
     for t, total in enumerate(totals):
-        hits = masks.setdefault(total.states, np.isin(flat.states, list(total.states)))
+        hits = masks[total.states]
         if total.kind == "row":
-            members = np.flatnonzero(flat.owner == total.index)
+            members = np.arange(starts[total.index], starts[total.index + 1])
             weight = hits[members].sum(axis=1)
         elif total.index is None:
             members = np.arange(k)
@@ -728,12 +682,16 @@ class _Pricing:
     bounds: list[RowBounds]
     row_min: np.ndarray
     bound: float
-    counted: list[CountedBounds | None] | None = None  # per row, made on first use (``widen``)
 
     def priced(self, flat: _Flat) -> np.ndarray:
         """Each candidate's cost under these prices."""
         cols = np.arange(flat.states.shape[1])
         return flat.cost + self.prices[flat.owner[:, None], cols[None, :], flat.states].sum(axis=1)
+
+    def optimum_floor(self) -> float:
+        """The least damage any reading meeting the totals can have: damage is a whole number of
+        units, so the bound rounds up. A solution this cheap is optimal, whatever else exists."""
+        return float(math.ceil(self.bound - _EPS))
 
     def window(self, flat: _Flat, width: float) -> np.ndarray:
         """Candidates within ``width`` of their row's cheapest priced reading."""
@@ -768,10 +726,11 @@ class _Solver:
         bound = float(row_min.sum() + sum(pi * t.value for pi, t in zip(duals, self.totals, strict=True)))
         return _Pricing(prices, bounds, row_min, bound)
 
-    def enumerate(self, pricing: _Pricing, r: int, window: float, target: int | None, limit: int,
-                  counted: CountedBounds | None = None) -> list[Candidate]:
-        return row_to_candidates(self.codes[r], target, self.rule, self.model, pricing.prices[r],
-                                 pricing.bounds[r], pricing.row_min[r] + window, limit, counted)
+    def enumerate(self, pricing: _Pricing, window: float, targets: Sequence[int | None], limit: int) -> list[list[Candidate]]:
+        """Each row's readings within ``window`` of its priced best that meet its target."""
+        assert self.costs is not None
+        return rows_to_windows(self.codes, targets, [int(self.rule.counts(s)) for s in STATES], pricing.prices,
+                               self.costs, pricing.row_min + window, limit)
 
     def generate_columns(self) -> tuple[_Pricing, bool]:
         """The pricing at the duals with the best Lagrangian bound (``matrix_duals``) and whether
@@ -788,16 +747,12 @@ class _Solver:
 
     def widen(self, pricing: _Pricing, window: float) -> None:
         """Add every reading meeting its row total within ``window`` of its row's priced best."""
-        assert self.pool is not None and self.costs is not None
-        if pricing.counted is None:
-            targets = [row.total for row in self.evidence.rows]
-            pricing.counted = rows_to_counted_bounds(self.codes, pricing.prices, self.costs, targets,
-                                                     [int(self.rule.counts(s)) for s in STATES])
-        for r, row in enumerate(self.evidence.rows):
-            found = self.enumerate(pricing, r, window, row.total, self.model.max_candidates, pricing.counted[r])
-            if len(found) >= self.model.max_candidates:
+        assert self.pool is not None
+        found = self.enumerate(pricing, window, [row.total for row in self.evidence.rows], self.model.max_candidates)
+        for r, readings in enumerate(found):
+            if len(readings) >= self.model.max_candidates:
                 self.complete = False
-            self.pool.add(r, found)
+            self.pool.add(r, readings)
 
     def solve(self) -> _Outcome | None:
         """The certified optimum, or None when no reading meets every total."""
@@ -818,7 +773,8 @@ class _Solver:
             self.widen(pricing, needed)
             solution, flat = self.milp(pricing, needed)
             assert solution is not None
-        certified = self.complete and solution.optimal
+        proven = solution.objective <= pricing.optimum_floor() + _EPS  # no reading meeting the totals is cheaper
+        certified = proven or (self.complete and solution.optimal)
         return _Outcome(self.rule, flat, self.totals, solution, pricing, certified, self.solves)
 
     def solve_soft(self) -> _Outcome:
@@ -829,10 +785,11 @@ class _Solver:
         assert self.pool is not None
         pricing, _ = self.generate_columns()
         plain = self.price(np.zeros(len(self.totals)))
-        for r, row in enumerate(self.evidence.rows):
-            for target in {None, row.total}:
-                for p in (plain, pricing):
-                    self.pool.add(r, self.nearest(p, r, target))
+        printed = [row.total for row in self.evidence.rows]
+        for targets in ([None] * len(printed), printed):
+            for p in (plain, pricing):
+                for r, readings in enumerate(self.nearest(p, targets)):
+                    self.pool.add(r, readings)
         flat = self.pool.flat()
         penalty = float(flat.cost.max(initial=0.0) * flat.n_rows + 1.0)  # above any damage total
         solution = solve_milp_deviation(flat, self.totals, self.model, penalty)
@@ -844,15 +801,21 @@ class _Solver:
                 solution = fewer
         return _Outcome(self.rule, flat, self.totals, solution, pricing, False, self.solves)
 
-    def nearest(self, pricing: _Pricing, r: int, target: int | None) -> list[Candidate]:
-        """The row's readings in the widest window up to ``soft_window`` that holds at most
+    def nearest(self, pricing: _Pricing, targets: Sequence[int | None]) -> list[list[Candidate]]:
+        """Each row's readings in the widest window up to ``soft_window`` that holds at most
         ``soft_candidates`` of them (the first window's, cut, when even that holds more)."""
-        found: list[Candidate] = []
+        limit = self.model.soft_candidates
+        found: list[list[Candidate]] = [[] for _ in targets]
+        settled = [False] * len(targets)
         for window in range(self.model.soft_window + 1):
-            wider = self.enumerate(pricing, r, float(window), target, self.model.soft_candidates + 1)
-            if len(wider) > self.model.soft_candidates:
-                return found or wider[: self.model.soft_candidates]
-            found = wider
+            wider = self.enumerate(pricing, float(window), targets, limit + 1)
+            for r, readings in enumerate(wider):
+                if settled[r]:
+                    continue
+                if len(readings) > limit:
+                    found[r], settled[r] = found[r] or readings[:limit], True
+                else:
+                    found[r] = readings
         return found
 
     def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None, _Flat]:
@@ -922,11 +885,13 @@ def find_alternatives(
     """Prove pairs realisable by a solution meeting every total within ``cap``.
 
     Cheap proofs first: one row changing its reading without moving any total, or two rows
-    whose changes to the totals cancel (found by hashing the change vectors). Then one LP over
-    the pool disproves every pair none of whose readings has a reduced cost that fits under
-    ``cap`` (``reduced_costs``), and one warm-started LP per row every pair of a row whose
-    other readings cannot fit. Each pair still open gets one solve with that reading forced;
-    its solution proves every pair it shows. Pairs left open when a solve runs out of nodes
+    whose changes to the totals cancel (found by hashing the change vectors). Then the pool's LP
+    (warm-started HiGHS, ``ForcedLp``) rules pairs out: first with the Lagrangian bound at its
+    duals, then one LP per row (can any other reading of the row fit?) and one per pair with its
+    reading forced. The duals of every forced LP that does not fit are prices too, so each such
+    LP also rules out, by its Lagrangian bound, every other pair it shows cannot fit
+    (``PoolBound``). Each pair still open gets one MILP with that reading forced; its solution
+    proves every pair it shows. Pairs left open when a solve runs out of nodes
     (``ambiguity_nodes``) or the whole search out of solves (``ambiguity_solves``) count as
     ambiguous: never a guess shown as sure."""
     flat, solution = outcome.flat, outcome.solution
@@ -936,37 +901,90 @@ def find_alternatives(
         _prove(flat, solution.chosen, cands, value, pairs, proven)
     open_pairs = {key: members for key, members in pairs.items() if key not in proven}
     solves = undecided = 0
-    lp = ForcedLp(flat, a, rhs) if open_pairs else None
-    if lp is not None:
-        lp_value, reduced = lp.reduced_costs()
-        solves += 1
-        slack = cap - lp_value + _EPS
-        open_pairs = {key: members for key, members in open_pairs.items() if reduced[members].min() <= slack}
+    if not open_pairs:
+        return _Alternatives(proven, solves, undecided)
+    lp = ForcedLp(flat, a, rhs)
+    lp.solve()
+    solves += 1
+    fits = PoolBound(flat, a, rhs).reading_bounds(lp.duals) <= cap + _EPS  # readings a solution within cap may take
+    fits[solution.chosen] = True
+    if not fits.all():  # the LP's own reduced costs: only the readings left matter from here on
+        flat, solution, open_pairs = _shrink(flat, solution, open_pairs, fits)
+        a, rhs = flat_to_matrix(flat, outcome.totals)
+        lp = ForcedLp(flat, a, rhs)
+        lp.solve()
+    bound = PoolBound(flat, a, rhs)
+    open_pairs = bound.rule_out(open_pairs, lp.duals, cap)
     per_row: dict[int, int] = {}
     for key in open_pairs:
         per_row[key[0]] = per_row.get(key[0], 0) + 1
     for r in sorted(per_row, key=lambda row: (-per_row[row], row)):  # the most pairs one LP may rule out first
         if solves >= model.ambiguity_solves:
             break
+        if not any(key[0] == r for key in open_pairs):
+            continue
         others = np.flatnonzero((flat.owner == r) & (np.arange(len(flat.cost)) != solution.chosen[r]))
         solves += 1
-        if lp is None or not lp.fits(others, cap):  # no other reading of the row fits
-            open_pairs = {key: members for key, members in open_pairs.items() if key[0] != r}
-    for key, members in sorted(open_pairs.items()):
-        if key in proven:
+        if not lp.fits(others, cap):  # no other reading of the row fits
+            open_pairs = bound.rule_out({key: m for key, m in open_pairs.items() if key[0] != r}, lp.duals, cap)
+    for key in sorted(open_pairs):
+        if key in proven or key not in open_pairs:
             continue
-        if lp is None or solves >= model.ambiguity_solves:
-            found: tuple[dict[int, int], float] | None | _Undecided = UNDECIDED
-        else:
-            found = forced_solve(flat, a, rhs, members, cap, model, lp)
+        found: tuple[dict[int, int], float] | None | _Undecided = UNDECIDED
+        if solves < model.ambiguity_solves:
+            found = forced_solve(flat, a, rhs, open_pairs[key], cap, model, lp)
             solves += 1
         if found is UNDECIDED:  # not ruled out in time: another reading may fit, so say so
             proven[key] = cap
             undecided += 1
-        elif found is not None:
+        elif found is None:
+            open_pairs = bound.rule_out({k: m for k, m in open_pairs.items() if k != key}, lp.duals, cap)
+        else:
             chosen, value = found
             _prove(flat, solution.chosen, chosen, value, pairs, proven)
     return _Alternatives(proven, solves, undecided)
+
+
+class PoolBound:
+    """The Lagrangian bound over the pool at any prices of the totals: every solution within the
+    window takes its readings from the pool, so for any duals ``pi``, a solution taking reading k
+    costs at least ``sum_r min_r + pi . totals + (priced_k - min_row(k))``, priced = cost - pi . A."""
+
+    def __init__(self, flat: _Flat, a: csr_array, rhs: np.ndarray) -> None:
+        self.flat = flat
+        self.counts = csr_array(a[[*range(flat.n_rows, a.shape[0])]].T) if a.shape[0] > flat.n_rows else None
+        self.values = rhs[flat.n_rows:]
+        self.starts = np.searchsorted(flat.owner, np.arange(flat.n_rows))
+
+    def reading_bounds(self, duals: np.ndarray | None) -> np.ndarray:
+        """Per reading, the least cost of a solution taking it (-INF when ``duals`` say nothing)."""
+        if duals is None or self.counts is None or not np.all(np.isfinite(duals)):
+            return np.full(len(self.flat.cost), -INF)
+        priced = self.flat.cost - self.counts @ duals
+        row_min = np.minimum.reduceat(priced, self.starts)
+        return float(row_min.sum() + duals @ self.values) - row_min[self.flat.owner] + priced
+
+    def rule_out(self, pairs: dict[tuple[int, int, int], np.ndarray], duals: np.ndarray | None,
+                 cap: float) -> dict[tuple[int, int, int], np.ndarray]:
+        """The pairs whose bound at ``duals`` fits under ``cap``."""
+        if not pairs:
+            return pairs
+        bounds = self.reading_bounds(duals)
+        keys = list(pairs)
+        members = [pairs[key] for key in keys]
+        starts = np.cumsum([0] + [len(m) for m in members[:-1]])
+        fits = np.minimum.reduceat(bounds[np.concatenate(members)], starts) <= cap + _EPS
+        return {key: pairs[key] for key, ok in zip(keys, fits.tolist(), strict=True) if ok}
+
+
+def _shrink(flat: _Flat, solution: _Solution, pairs: dict[tuple[int, int, int], np.ndarray],
+            keep: np.ndarray) -> tuple[_Flat, _Solution, dict[tuple[int, int, int], np.ndarray]]:
+    """The pool with only ``keep`` (which holds the solution), the solution and the pairs' readings
+    pointing into it; pairs none of whose readings are kept are dropped (none can fit)."""
+    index = np.cumsum(keep) - 1
+    moved = {key: index[m[keep[m]]] for key, m in pairs.items()}
+    return (flat.subset(keep), replace(solution, chosen=index[solution.chosen]),
+            {key: m for key, m in moved.items() if len(m)})
 
 
 def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: float) -> list[tuple[dict[int, int], float]]:
@@ -1040,14 +1058,13 @@ class ForcedLp:
         self.highs.setOptionValue("presolve", "off")  # re-solves start from the last basis; presolve would discard it
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
 
-    def reduced_costs(self) -> tuple[float, np.ndarray]:
-        """The pool's LP optimum and each reading's reduced cost ``d``: any solution of the pool
-        costs ``LP + d . y``, so one that takes reading k costs at least ``LP + d[k]``. (Solved
-        here first, so the forced checks start from its basis.)"""
+    duals: np.ndarray | None = None  # of the totals, at the last solve
+
+    def solve(self) -> None:
+        """Solve the pool's LP (so the forced checks start from its basis) and keep its duals."""
         self.highs.run()
         assert self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal  # the pool holds the solution just found
-        reduced = np.asarray(self.highs.getSolution().col_dual)
-        return self.highs.getInfo().objective_function_value, np.maximum(reduced, 0.0)
+        self.duals = np.asarray(self.highs.getSolution().row_dual[self.flat.n_rows:])
 
     def fits(self, members: np.ndarray, cap: float) -> bool:
         """Whether the LP with the row of ``members`` forced onto them fits under ``cap``; False
@@ -1061,6 +1078,7 @@ class ForcedLp:
         self.highs.run()
         status = self.highs.getModelStatus()
         value = self.highs.getInfo().objective_function_value
+        self.duals = np.asarray(self.highs.getSolution().row_dual[self.flat.n_rows:]) if status != highspy.HighsModelStatus.kInfeasible else None
         self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), np.full(len(row), highspy.kHighsInf))
         return status == highspy.HighsModelStatus.kOptimal and value <= cap + _EPS
 

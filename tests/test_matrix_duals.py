@@ -1,9 +1,10 @@
 """The pricing side of matrix recovery: the vectorised DP and trace back, the dual search's
-bound, and the counted pruning of the enumeration (which must find exactly what the plain
-enumeration finds)."""
+bound, and the enumeration of a window of readings (which must find exactly the readings a
+brute force over every state vector finds)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
@@ -19,15 +20,15 @@ from extractors.matrix_duals import (
 )
 from extractors.matrix_recovery import (
     STATES,
+    Candidate,
     DamageModel,
     RowTotalRule,
     _Solver,
     align_row,
     evidence_to_recovery,
     model_to_tables,
-    row_to_candidates,
     rows_to_bounds,
-    rows_to_counted_bounds,
+    rows_to_windows,
     tokens_to_codes,
 )
 from tests.matrix_corpus import make_corpus
@@ -92,24 +93,32 @@ def case_matrix(case):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_counted_pruning_finds_exactly_the_readings_plain_pruning_finds(seed: int) -> None:
+def test_window_enumeration_finds_exactly_the_readings_within_budget(seed: int) -> None:
     rng = random.Random(100 + seed)
     model = DamageModel()
-    n_cols = 6
+    n_cols = 5
     rows = random_rows(rng, 8, n_cols)
     codes = [tokens_to_codes(r) for r in rows]
-    targets = [rng.randint(0, n_cols) for _ in rows]
     prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
     tables = model_to_tables(model)
-    plain = rows_to_bounds(codes, prices, tables)
+    budgets = np.array([b.before[0, 0] + 4.0 for b in rows_to_bounds(codes, prices, tables)])
+    every = list(itertools.product(STATES, repeat=n_cols))  # lexicographic
     for rule in RowTotalRule:
-        counted = rows_to_counted_bounds(codes, prices, tables, targets, [int(rule.counts(s)) for s in STATES])
-        for r, row in enumerate(codes):
-            budget = plain[r].before[0, 0] + 4.0
-            without = row_to_candidates(row, targets[r], rule, model, prices[r], plain[r], budget, 10_000)
-            with_counted = row_to_candidates(row, targets[r], rule, model, prices[r], plain[r], budget, 10_000, counted[r])
-            assert sorted(without, key=lambda c: c.states) == sorted(with_counted, key=lambda c: c.states)
-            assert all(sum(rule.counts(s) for s in c.states) == targets[r] for c in with_counted)
+        counts = [int(rule.counts(s)) for s in STATES]
+        targets = [rng.choice([None, *range(n_cols + 1)]) for _ in rows]
+        found = rows_to_windows(codes, targets, counts, prices, tables, budgets, 10_000)
+        for r, row in enumerate(rows):
+            expected = []
+            for states in every:
+                if targets[r] is not None and sum(rule.counts(s) for s in states) != targets[r]:
+                    continue
+                damage = align_row(row, states, model).cost
+                if damage + prices[r, np.arange(n_cols), states].sum() <= budgets[r] + 1e-6:
+                    expected.append(Candidate(states, damage))
+            assert found[r] == expected
+        assert sum(map(len, found)) > len(rows)  # the budget leaves real choice
+        capped = rows_to_windows(codes, targets, counts, prices, tables, budgets, 3)
+        assert capped == [f[:3] for f in found]  # the limit keeps each row's first readings
 
 
 def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:
