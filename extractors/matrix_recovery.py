@@ -376,6 +376,7 @@ def _breadth_first(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, a
     dp = _keep_finishing(forward_closure(start, ins), after[owner, 0, counted], budget[owner])
     states = np.zeros((g, 0), dtype=np.int8)
     priced = np.zeros(g)
+    depth = after.shape[2]
     for j in range(n_cols):
         parent = np.repeat(np.arange(len(owner)), 3)
         state = np.tile(np.array(STATES), len(owner))
@@ -385,7 +386,6 @@ def _breadth_first(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, a
         step = base + (costs.drop[state] + price)[:, None]
         if n:
             step[:, 1:] = np.minimum(step[:, 1:], base[:, :-1] + match[row, :, state] + price[:, None])
-        depth = after.shape[2]
         now = counted[parent] + counts[state]
         completion = after[row, j + 1, np.minimum(now, depth - 1)]
         completion[now >= depth] = INF
@@ -906,10 +906,10 @@ def find_alternatives(
     lp = ForcedLp(flat, a, rhs)
     lp.solve()
     solves += 1
-    fits = PoolBound(flat, a, rhs).reading_bounds(lp.duals) <= cap + _EPS  # readings a solution within cap may take
-    fits[solution.chosen] = True
-    if not fits.all():  # the LP's own reduced costs: only the readings left matter from here on
-        flat, solution, open_pairs = _shrink(flat, solution, open_pairs, fits)
+    usable = PoolBound(flat, a, rhs).reading_bounds(lp.duals) <= cap + _EPS  # readings a solution within cap may take
+    usable[solution.chosen] = True
+    if not usable.all():  # the LP's own reduced costs: only the readings left matter from here on
+        flat, solution, open_pairs = _shrink(flat, solution, open_pairs, usable)
         a, rhs = flat_to_matrix(flat, outcome.totals)
         lp = ForcedLp(flat, a, rhs)
         lp.solve()
