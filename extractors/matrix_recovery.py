@@ -679,7 +679,6 @@ class _Pricing:
     """Prices from duals, each row's cheapest priced reading and the Lagrangian bound."""
 
     prices: np.ndarray
-    bounds: list[RowBounds]
     row_min: np.ndarray
     bound: float
 
@@ -721,10 +720,9 @@ class _Solver:
     def price(self, duals: np.ndarray) -> _Pricing:
         assert self.costs is not None
         prices = duals_to_prices(duals, self.totals, len(self.codes), self.evidence.n_columns)
-        bounds = rows_to_bounds(self.codes, prices, self.costs)
-        row_min = np.array([b.before[0, 0] for b in bounds])
+        row_min = np.array([b.before[0, 0] for b in rows_to_bounds(self.codes, prices, self.costs)])
         bound = float(row_min.sum() + sum(pi * t.value for pi, t in zip(duals, self.totals, strict=True)))
-        return _Pricing(prices, bounds, row_min, bound)
+        return _Pricing(prices, row_min, bound)
 
     def enumerate(self, pricing: _Pricing, window: float, targets: Sequence[int | None], limit: int) -> list[list[Candidate]]:
         """Each row's readings within ``window`` of its priced best that meet its target."""
@@ -1057,8 +1055,7 @@ class ForcedLp:
         self.highs.passModel(lp)
         self.highs.setOptionValue("presolve", "off")  # re-solves start from the last basis; presolve would discard it
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
-
-    duals: np.ndarray | None = None  # of the totals, at the last solve
+        self.duals: np.ndarray | None = None  # of the totals, at the last solve
 
     def solve(self) -> None:
         """Solve the pool's LP (so the forced checks start from its basis) and keep its duals."""
