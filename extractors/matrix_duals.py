@@ -65,16 +65,18 @@ def codes_to_padded(codes: Sequence[tuple[int, ...]]) -> np.ndarray:
     return tokens
 
 
-def _insert_costs(tokens: np.ndarray, costs: PaddedCosts, n_cols: int) -> np.ndarray:
-    """(R, C+1, N): cost of inserting token i at gap j (tail costs at j == C)."""
-    ins = np.repeat(costs.insert[tokens][:, None, :], n_cols + 1, axis=1)
-    ins[:, n_cols] = costs.insert_tail[tokens]
-    return ins
-
-
 def forward_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
     """g[., i] = min over k <= i of h[., k] + (cost of inserting tokens k..i-1)."""
-    prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
+    return closure_by_prefix(h, insert_prefix(ins))
+
+
+def insert_prefix(ins: np.ndarray) -> np.ndarray:
+    """(rows, tokens + 1): the cost of inserting tokens 0..i-1, for ``closure_by_prefix``."""
+    return np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
+
+
+def closure_by_prefix(h: np.ndarray, prefix: np.ndarray) -> np.ndarray:
+    """``forward_closure`` with the insertion prefix sums computed once for many columns."""
     return np.minimum.accumulate(h - prefix, axis=1) + prefix
 
 
@@ -83,19 +85,21 @@ def tokens_to_forward(tokens: np.ndarray, prices: np.ndarray, costs: PaddedCosts
     columns; ``forward[:, -1, -1]`` is each row's cheapest priced reading."""
     g, n = tokens.shape
     n_cols = prices.shape[1]
-    ins = _insert_costs(tokens, costs, n_cols)
-    match = costs.match[tokens]  # (g, n, state)
+    inside, tail = insert_prefix(costs.insert[tokens]), insert_prefix(costs.insert_tail[tokens])
+    match = np.moveaxis(costs.match[tokens], 2, 0)  # (state, g, n): one slice per state, no reduce
     forward = np.full((g, n_cols + 1, n + 1), INF)
     start = np.full((g, n + 1), INF)
     start[:, 0] = 0.0
-    forward[:, 0] = forward_closure(start, ins[:, 0])
+    forward[:, 0] = closure_by_prefix(start, tail if n_cols == 0 else inside)
     for j in range(n_cols):
         price = prices[:, j]
-        step = forward[:, j] + (costs.drop[None, :] + price).min(axis=1)[:, None]
+        drop = np.minimum(np.minimum(costs.drop[0] + price[:, 0], costs.drop[1] + price[:, 1]), costs.drop[2] + price[:, 2])
+        step = forward[:, j] + drop[:, None]
         if n:
-            best_match = (match + price[:, None, :]).min(axis=2)
+            best_match = np.minimum(np.minimum(match[0] + price[:, 0, None], match[1] + price[:, 1, None]),
+                                    match[2] + price[:, 2, None])
             step[:, 1:] = np.minimum(step[:, 1:], forward[:, j, :-1] + best_match)
-        forward[:, j + 1] = forward_closure(step, ins[:, j + 1])
+        forward[:, j + 1] = closure_by_prefix(step, tail if j + 1 == n_cols else inside)
     return forward
 
 
@@ -105,7 +109,6 @@ def forward_to_best_readings(tokens: np.ndarray, prices: np.ndarray, forward: np
     damage cost (R,)). Among equally cheap moves, matches before drops before insertions."""
     g, n = tokens.shape
     n_cols = prices.shape[1]
-    ins = _insert_costs(tokens, costs, n_cols)
     states = np.zeros((g, n_cols), dtype=np.int64)
     damage = np.zeros(g)
     j, i = np.full(g, n_cols), np.full(g, n)
@@ -128,7 +131,8 @@ def forward_to_best_readings(tokens: np.ndarray, prices: np.ndarray, forward: np
         damage[r[m]] += costs.match[tok[m], s_match]
         states[r[d], pj[d]] = s_drop
         damage[r[d]] += costs.drop[s_drop]
-        damage[r[k]] += ins[r[k], jj[k], pi[k]]
+        tok_k = tokens[r[k], pi[k]]
+        damage[r[k]] += np.where(jj[k] == n_cols, costs.insert_tail[tok_k], costs.insert[tok_k])
         j[r[m]] -= 1
         i[r[m]] -= 1
         j[r[d]] -= 1

@@ -45,7 +45,12 @@ holds. Candidates come from the rows' edit-distance DP, never from a fixed list:
    (``certified`` even when a row's window was cut at ``max_candidates``).
 
 Among readings of equal damage the MILP takes the one closest to the marks as printed, position
-by position (``tokens_to_ties``), so the same evidence gives the same reading in any document.
+by position (``tokens_to_ties``). Exact ties left after that are the solver's choice, so the
+optimum is then made canonical (``canonical_optimum``): one- and two-row exchanges that keep the
+damage and the distance to print move the reading off print to the latest rows. The same evidence
+then gives the same reading whichever pool or path found the optimum, which the annual refresh
+needs (an unchanged row must not flip between two editions). Once the optimum is proven, the pool
+is widened to the margin for the ambiguity search without solving the MILP again.
 
 When the LP is infeasible even with every reading (the totals contradict each other), only the
 row-total rules whose grand total is nearest the printed row totals are tried, over a bounded
@@ -599,6 +604,31 @@ def tokens_to_ties(flat: _Flat, codes: Sequence[tuple[int, ...]]) -> np.ndarray:
     return (flat.states != printed[flat.owner]).sum(axis=1).astype(float)
 
 
+def canonical_optimum(flat: _Flat, solution: _Solution, totals: Sequence[_Total], ties: np.ndarray) -> _Solution:
+    """The solution after every exchange of one or two rows' readings that keeps its damage and
+    reads the matrix closer to print: fewer cells off their printed mark, then (among exact ties,
+    which the MILP leaves to the solver) the earliest row that differs as printed. So the same
+    tie is broken the same way whatever pool or solver path found the optimum."""
+    a, _ = flat_to_matrix(flat, totals)
+    while True:
+        current = _tie_key(flat, solution.chosen, ties)
+        best, best_key = None, current
+        for changes, value in local_alternatives(flat, solution, a, solution.objective, every_partner=True):
+            chosen = solution.chosen.copy()
+            for r, k in changes.items():
+                chosen[r] = k
+            key = _tie_key(flat, chosen, ties)
+            if value <= solution.objective + _EPS and key < best_key:
+                best, best_key = chosen, key
+        if best is None:
+            return solution
+        solution = replace(solution, chosen=best, objective=float(flat.cost[best].sum()))
+
+
+def _tie_key(flat: _Flat, chosen: np.ndarray, ties: np.ndarray) -> tuple[float, tuple[float, ...]]:
+    return float(ties[chosen].sum()), tuple(ties[chosen].tolist())
+
+
 def solve_milp_deviation(flat: _Flat, totals: Sequence[_Total], model: DamageModel, penalty: float) -> _Solution:
     """One candidate per row, each unit a total is off by costing ``penalty`` (L1). Always
     feasible, and its LP relaxation is tight, so it solves fast: the soft solve's incumbent."""
@@ -766,12 +796,23 @@ class _Solver:
             window = min(float(self.model.max_window), max(1.0, 2 * window))
             self.widen(pricing, window)
             solution, flat = self.milp(pricing, window)
+        proven = solution.objective <= pricing.optimum_floor() + _EPS  # no reading meeting the totals is cheaper
         needed = max(0.0, solution.objective + self.model.margin - pricing.bound)
-        if needed > window + _EPS:
+        if proven:  # only the tie-break is left: every optimum lies within G - L of the bound
+            optimal = max(0.0, solution.objective - pricing.bound)
+            if optimal > window + _EPS:
+                self.widen(pricing, optimal)
+                window = optimal
+                solution, flat = self.milp(pricing, window)
+                assert solution is not None
+            if needed > window + _EPS:  # the ambiguity search needs the readings up to the margin
+                self.widen(pricing, needed)
+                flat, solution = self.rebased(solution, flat, pricing, needed)
+        elif needed > window + _EPS:
             self.widen(pricing, needed)
             solution, flat = self.milp(pricing, needed)
             assert solution is not None
-        proven = solution.objective <= pricing.optimum_floor() + _EPS  # no reading meeting the totals is cheaper
+        solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))
         certified = proven or (self.complete and solution.optimal)
         return _Outcome(self.rule, flat, self.totals, solution, pricing, certified, self.solves)
 
@@ -815,6 +856,16 @@ class _Solver:
                 else:
                     found[r] = readings
         return found
+
+    def rebased(self, solution: _Solution, flat: _Flat, pricing: _Pricing, window: float) -> tuple[_Flat, _Solution]:
+        """The pool within ``window`` and ``solution`` pointing into it (it holds every reading
+        the solution takes: they lie inside any window it was found in)."""
+        assert self.pool is not None
+        wider = self.pool.flat()
+        wider = wider.subset(pricing.window(wider, window))
+        index = {(r, states.tobytes()): k for k, (r, states) in enumerate(zip(wider.owner.tolist(), wider.states, strict=True))}
+        chosen = np.array([index[(r, flat.states[k].tobytes())] for r, k in enumerate(solution.chosen.tolist())])
+        return wider, replace(solution, chosen=chosen)
 
     def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None, _Flat]:
         """Solve over the pool, keeping only readings inside the priced window (the others
@@ -985,31 +1036,37 @@ def _shrink(flat: _Flat, solution: _Solution, pairs: dict[tuple[int, int, int], 
             {key: m for key, m in moved.items() if len(m)})
 
 
-def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: float) -> list[tuple[dict[int, int], float]]:
+def local_alternatives(flat: _Flat, solution: _Solution, a: csr_array, cap: float,
+                       every_partner: bool = False) -> list[tuple[dict[int, int], float]]:
     """Readings of one row, or of two rows, that change no total and fit under ``cap``:
-    (row -> candidate, cost of the solution)."""
+    (row -> candidate, cost of the solution). A row's reading is paired with the cheapest
+    reading of another row that cancels its change, or with each of them (``every_partner``)."""
     base = solution.objective
     chosen_of = solution.chosen[flat.owner]
     totals = a[[*range(flat.n_rows, a.shape[0])]] if a.shape[0] > flat.n_rows else csr_array((0, len(flat.cost)))
     delta = (totals - totals[:, chosen_of]).tocsc()
     extra = flat.cost - flat.cost[chosen_of]
     keys: dict[tuple, list[tuple[float, int]]] = {}
-    options = [k for k in range(len(flat.cost)) if k != chosen_of[k] and base + extra[k] <= cap + _EPS]
+    other = np.arange(len(flat.cost)) != chosen_of
+    relief = min(0.0, float(extra[other].min(initial=0.0)))  # a partner may make the solution cheaper
+    options = np.flatnonzero(other & (base + extra + relief <= cap + _EPS)).tolist()
+    delta.sort_indices()
+    indices, values, starts = delta.indices.tolist(), np.round(delta.data, 6).tolist(), delta.indptr.tolist()
     for k in options:
-        column = delta[:, [k]]
-        key = tuple(zip(column.indices.tolist(), np.round(column.data, 6).tolist(), strict=True))
+        key = tuple((i, v) for i, v in zip(indices[starts[k]:starts[k + 1]], values[starts[k]:starts[k + 1]], strict=True) if v)
         keys.setdefault(key, []).append((float(extra[k]), k))
     out: list[tuple[dict[int, int], float]] = []
     for key, entries in keys.items():
         entries.sort()
         if not key:
-            out += [({int(flat.owner[k]): k}, base + cost) for cost, k in entries]
+            out += [({int(flat.owner[k]): k}, base + cost) for cost, k in entries if base + cost <= cap + _EPS]
             continue
         opposite = keys.get(tuple((i, -v) for i, v in key), [])
+        opposite = sorted(opposite)
         for cost, k in entries:
-            partner = next(((c, k2) for c, k2 in sorted(opposite) if flat.owner[k2] != flat.owner[k]), None)
-            if partner is not None and base + cost + partner[0] <= cap + _EPS:
-                out.append(({int(flat.owner[k]): k, int(flat.owner[partner[1]]): partner[1]}, base + cost + partner[0]))
+            partners = [(c, k2) for c, k2 in opposite if flat.owner[k2] != flat.owner[k] and base + cost + c <= cap + _EPS]
+            for c, k2 in partners if every_partner else partners[:1]:
+                out.append(({int(flat.owner[k]): k, int(flat.owner[k2]): k2}, base + cost + c))
     return out
 
 

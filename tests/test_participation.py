@@ -127,6 +127,19 @@ def test_a_tie_the_totals_cannot_break_is_ambiguous() -> None:
     assert all(c == pytest.approx(0.5) for row in recovery.confidence for c in row)
 
 
+@pytest.mark.parametrize("n_rows", [2, 3, 6])
+def test_an_exact_tie_is_broken_the_same_way_in_any_document(n_rows) -> None:
+    # every row prints ○ in one column, the counts say one of them is ●: each row's swap costs
+    # the same and is as far from print, so the earlier rows stay as printed and the last row
+    # takes the ●, however the solver reached its optimum; every cell stays ambiguous
+    rows = [(["○"], 1)] * n_rows
+    ev = evidence(rows, Totals(existing=(1,), new=(n_rows - 1,), total=(n_rows,)), 1)
+    recovery = evidence_to_recovery(ev)
+    assert recovery.states == ((NEW,),) * (n_rows - 1) + ((EXISTING,),)
+    assert all(row == (True,) for row in recovery.ambiguous)
+    assert recovery.certified
+
+
 def test_contradicting_totals_give_the_fewest_violations_and_report_them() -> None:
     # the per-member ● counts sum to 3, the grand total says 4: one total at least must break
     ev = evidence([(["●", "●"], 2), (["●", ""], 1)],
