@@ -28,7 +28,7 @@ total counts, grand totals).
 Exact solution
 --------------
 The master problem picks one candidate state vector per row (binary ``y``) so that every total
-holds. Candidates come from the rows' edit-distance DP, never from a fixed list:
+holds (those the others imply are left out, ``independent_totals``: they only add degeneracy). Candidates come from the rows' edit-distance DP, never from a fixed list:
 
 1. Column generation on the LP relaxation (``matrix_duals``: one warm-started HiGHS LP, one
    vectorised DP over all rows per round): its duals ``pi`` price each (column, state) cell and
@@ -487,6 +487,26 @@ def evidence_to_totals(evidence: MatrixEvidence, rule: RowTotalRule) -> tuple[_T
     return tuple(out)
 
 
+def independent_totals(totals: Sequence[_Total]) -> tuple[_Total, ...]:
+    """The totals without those the others imply: a member's total when its ● and ○ counts are
+    printed and add up to it, a grand total when every member's count of that kind is printed
+    and they add up to it. Implied equalities add nothing to the problem but degeneracy, which
+    slows every LP; they still hold in the result, being implied."""
+    by_key = {(t.kind, t.index): t for t in totals}
+    n_columns = 1 + max((t.index for t in totals if t.kind != "row" and t.index is not None), default=-1)
+    implied: set[tuple[str, int | None]] = set()
+    for c in range(n_columns):
+        parts = by_key.get(("existing", c)), by_key.get(("new", c)), by_key.get(("total", c))
+        if all(parts) and parts[0].value + parts[1].value == parts[2].value:  # type: ignore[union-attr]
+            implied.add(("total", c))
+    for kind in ("existing", "new", "total"):
+        grand = by_key.get((kind, None))
+        per_column = [by_key.get((kind, c)) for c in range(n_columns)]
+        if grand is not None and n_columns and all(per_column) and sum(t.value for t in per_column) == grand.value:  # type: ignore[union-attr]
+            implied.add((kind, None))
+    return tuple(t for t in totals if (t.kind, t.index) not in implied)
+
+
 @dataclass
 class _Pool:
     """Candidate readings per row (dict keeps each state vector once), flattened on demand."""
@@ -742,7 +762,7 @@ class _Solver:
     complete: bool = True
 
     def __post_init__(self) -> None:
-        self.totals = evidence_to_totals(self.evidence, self.rule)
+        self.totals = independent_totals(evidence_to_totals(self.evidence, self.rule))
         self.codes = [tokens_to_codes(r.tokens) for r in self.evidence.rows]
         self.pool = _Pool(len(self.codes), self.evidence.n_columns)
         self.costs = model_to_tables(self.model)
@@ -800,13 +820,12 @@ class _Solver:
         needed = max(0.0, solution.objective + self.model.margin - pricing.bound)
         if proven:  # only the tie-break is left: every optimum lies within G - L of the bound
             optimal = max(0.0, solution.objective - pricing.bound)
-            if optimal > window + _EPS:
-                self.widen(pricing, optimal)
-                window = optimal
-                solution, flat = self.milp(pricing, window)
-                assert solution is not None
             if needed > window + _EPS:  # the ambiguity search needs the readings up to the margin
                 self.widen(pricing, needed)
+            if optimal > window + _EPS:  # the tie-break sees every optimum, not just those found
+                solution, flat = self.milp(pricing, optimal)
+                assert solution is not None
+            if needed > window + _EPS:
                 flat, solution = self.rebased(solution, flat, pricing, needed)
         elif needed > window + _EPS:
             self.widen(pricing, needed)

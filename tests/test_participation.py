@@ -23,6 +23,8 @@ from extractors.matrix_recovery import (
     Totals,
     align_row,
     evidence_to_recovery,
+    evidence_to_totals,
+    independent_totals,
     total_checks,
 )
 from extractors.participation import ParticipationExtractor, block_to_matrices, matrix_to_evidence
@@ -138,6 +140,21 @@ def test_an_exact_tie_is_broken_the_same_way_in_any_document(n_rows) -> None:
     assert recovery.states == ((NEW,),) * (n_rows - 1) + ((EXISTING,),)
     assert all(row == (True,) for row in recovery.ambiguous)
     assert recovery.certified
+
+
+def test_implied_totals_are_left_out_of_the_problem_but_still_hold() -> None:
+    # member totals equal ● + ○ and the grand totals equal their columns' sums: implied, so the
+    # problem drops them; a member total that disagrees with its counts is not implied and stays
+    rows = [(["●", "○"], 2), (["●", ""], 1)]
+    consistent = Totals(existing=(2, 0), new=(0, 1), total=(2, 1), grand_existing=2, grand_new=1, grand_total=3)
+    ev = evidence(rows, consistent, 2)
+    kept = {(t.kind, t.index) for t in independent_totals(evidence_to_totals(ev, RowTotalRule.PARTICIPATING))}
+    assert kept == {("row", 0), ("row", 1), ("existing", 0), ("existing", 1), ("new", 0), ("new", 1)}
+    recovery = evidence_to_recovery(ev)
+    assert all(c.printed == c.recovered for c in total_checks(ev, recovery.states, recovery.rule))
+    contradicting = evidence(rows, Totals(existing=(2, 0), new=(0, 1), total=(2, 2)), 2)
+    kept = {(t.kind, t.index) for t in independent_totals(evidence_to_totals(contradicting, RowTotalRule.PARTICIPATING))}
+    assert ("total", 1) in kept and ("total", 0) not in kept
 
 
 def test_contradicting_totals_give_the_fewest_violations_and_report_them() -> None:
