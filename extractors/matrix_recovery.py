@@ -71,6 +71,11 @@ of each forced LP that does not fit rule out, by their Lagrangian bound, every o
 can, ``PoolBound``). A pair that no solve decides within ``ambiguity_nodes`` /
 ``ambiguity_solves`` counts as ambiguous (``Recovery.undecided``): the search may over-flag,
 never under-flag.
+When a MILP stops on ``time_limit`` (only far larger matrices than plans print), the solution
+found still meets every total but is not proven optimal (``Recovery.limited``): no proof is
+searched for, and every (cell, other state) that a reading within the Lagrangian window of
+``G + margin`` realises is flagged, found per cell by a forward and a backward DP
+(``rows_to_open_cells``), which is sound whatever the true optimum is.
 ``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
 for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
 tied at the optimum).
@@ -88,7 +93,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
-from .matrix_duals import duals_to_prices, forward_closure, pad_costs, quiet_highs, search_duals
+from .matrix_duals import closure_by_prefix, duals_to_prices, forward_closure, insert_prefix, pad_costs, quiet_highs, search_duals
 
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)
@@ -237,6 +242,7 @@ class Recovery:
     certified: bool  # the optimum is proven global within the damage model
     solves: int  # LP and MILP solves used
     undecided: int = 0  # cells flagged ambiguous because no solve could rule another reading out in time
+    limited: bool = False  # a solver limit stopped the search: the reading meets every total, may not be the cheapest
 
 
 # --- costs and per-row bounds -----------------------------------------------------------------
@@ -401,6 +407,65 @@ def _breadth_first(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, a
         states = np.concatenate([states[parent[alive]], state[alive, None].astype(np.int8)], axis=1)
         priced = priced[parent[alive]] + price[alive]
     return owner, states, dp[:, n] - priced
+
+
+def rows_to_open_cells(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
+                       prices: np.ndarray, costs: _CostTables, budgets: np.ndarray) -> np.ndarray:
+    """open[r, c, s]: some reading of row r meeting its total, with state s at column c, has a
+    priced cost within ``budgets[r]``. Exact, without enumerating readings: the cheapest reading
+    through (c, s) is the forward DP to column c, the move onto it, and the backward DP after it."""
+    n_cols = prices.shape[1]
+    out = np.zeros((len(codes), n_cols, 3), dtype=bool)
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for r, row in enumerate(codes):
+        if targets[r] is None or 0 <= targets[r] <= n_cols:  # type: ignore[operator]
+            groups.setdefault((len(row), targets[r] is not None), []).append(r)
+    for (n, counted), rows in groups.items():
+        tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
+        goal = np.array([targets[r] if counted else 0 for r in rows], dtype=int)
+        step_counts = tuple(counts) if counted else (0, 0, 0)
+        depth = int(goal.max()) + 1
+        _, before = _backward_dp(tokens, prices[rows], costs, goal, step_counts, depth)
+        forward = _forward_dp(tokens, prices[rows], costs, step_counts, depth)
+        match = costs.match[tokens]  # (g, n, state)
+        budget = budgets[rows][:, None, None] + _EPS
+        for j in range(n_cols):
+            for s in STATES:
+                price = prices[rows, j, s][:, None, None]
+                ahead = _unshift(before[:, j + 1], step_counts[s])  # (g, n + 1, depth): k counted before the move
+                through = forward[:, j] + costs.drop[s] + price + ahead
+                if n:
+                    through[:, :n] = np.minimum(through[:, :n], forward[:, j, :n] + match[:, :, s][:, :, None] + price + ahead[:, 1:])
+                out[rows, j, s] = (through <= budget).any(axis=(1, 2))
+    return out
+
+
+def _forward_dp(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, counts: Sequence[int], depth: int) -> np.ndarray:
+    """forward[row, j, i, k]: the cheapest priced alignment of tokens :i to columns :j with k
+    counted cells, the insertions before column j included (the mirror of ``_backward_dp``)."""
+    g, n = tokens.shape
+    n_cols = prices.shape[1]
+    match = costs.match[tokens]
+    inside = insert_prefix(costs.insert[tokens])[:, :, None]
+    tail = insert_prefix(costs.insert_tail[tokens])[:, :, None]
+    forward = np.full((g, n_cols + 1, n + 1, depth), INF)
+    start = np.full((g, n + 1, depth), INF)
+    start[:, 0, 0] = 0.0
+    forward[:, 0] = closure_by_prefix(start, tail if n_cols == 0 else inside)
+    for j in range(n_cols):
+        step = np.full((g, n + 1, depth), INF)
+        for s in STATES:
+            price = prices[:, j, s][:, None, None]
+            here = forward[:, j]
+            if counts[s]:
+                shifted = np.full_like(here, INF)
+                shifted[..., counts[s]:] = here[..., :-counts[s]]
+                here = shifted
+            step = np.minimum(step, here + costs.drop[s] + price)
+            if n:
+                step[:, 1:] = np.minimum(step[:, 1:], here[:, :-1] + match[:, :, s][:, :, None] + price)
+        forward[:, j + 1] = closure_by_prefix(step, tail if j + 1 == n_cols else inside)
+    return forward
 
 
 def _keep_finishing(dp: np.ndarray, completion: np.ndarray, budget: np.ndarray) -> np.ndarray:
@@ -590,6 +655,13 @@ def identity(m: int) -> csr_array:
     return csr_array(eye_array(m))
 
 
+class _SearchLimit:
+    """A MILP that stopped on its limit (``time_limit``) before it found a solution or proved none."""
+
+
+SEARCH_LIMIT = _SearchLimit()
+
+
 @dataclass(frozen=True)
 class _Solution:
     chosen: np.ndarray  # candidate index per row
@@ -598,8 +670,10 @@ class _Solution:
     optimal: bool
 
 
-def solve_milp(flat: _Flat, totals: Sequence[_Total], model: DamageModel, ties: np.ndarray | None = None) -> _Solution | None:
-    """One candidate per row; every total holds. None when no pooled reading meets them all.
+def solve_milp(flat: _Flat, totals: Sequence[_Total], model: DamageModel,
+               ties: np.ndarray | None = None) -> _Solution | None | _SearchLimit:
+    """One candidate per row; every total holds. None when no pooled reading meets them all,
+    ``SEARCH_LIMIT`` when the solver stopped on its limit before finding or excluding one.
 
     ``ties`` (small non-negative integers per candidate) break ties between readings of equal
     damage: scaled so that their sum over all rows stays below one damage unit, they choose
@@ -609,7 +683,7 @@ def solve_milp(flat: _Flat, totals: Sequence[_Total], model: DamageModel, ties: 
     res = milp(cost, integrality=np.ones(len(flat.cost)), bounds=Bounds(0, 1),
                constraints=LinearConstraint(a, rhs, rhs), options=_options(model))
     if res.x is None:
-        return None
+        return SEARCH_LIMIT if res.status in (1, 4) else None
     chosen = _chosen(flat, res.x)
     return _Solution(chosen, float(flat.cost[chosen].sum()), (), res.status == 0)
 
@@ -803,37 +877,58 @@ class _Solver:
             self.pool.add(r, readings)
 
     def solve(self) -> _Outcome | None:
-        """The certified optimum, or None when no reading meets every total."""
+        """The certified optimum, or None when no reading meets every total.
+
+        Windows double until the best solution G found is optimal over a window at least
+        ``G - L`` wide (then no cheaper solution exists anywhere) or costs ``ceil(L)``. Only then
+        is the pool widened to the margin, for the ambiguity search: a poor first G would
+        otherwise ask for a needlessly wide pool."""
         assert self.pool is not None
         pricing, infeasible = self.generate_columns()
         if infeasible:
             return None
         window = -1.0  # the pool holds the column-generation readings only
-        solution, flat = self.milp(pricing, window)
-        while solution is None:
+        best, flat = self.milp(pricing, window)
+        if best is SEARCH_LIMIT:
+            return None
+        while True:
+            found = best if isinstance(best, _Solution) else None
+            if found is not None and not found.optimal:  # stopped on its limit: a wider pool would not solve either
+                return self.limited(pricing, found, flat)
+            if found is not None and (found.objective <= pricing.optimum_floor() + _EPS
+                                      or found.objective - pricing.bound <= window + _EPS):
+                break  # no reading meeting the totals is cheaper, anywhere
             if window >= self.model.max_window:
-                return None
+                return None if found is None else self.limited(pricing, found, flat)
             window = min(float(self.model.max_window), max(1.0, 2 * window))
+            if found is not None:
+                window = min(window, found.objective - pricing.bound)
             self.widen(pricing, window)
-            solution, flat = self.milp(pricing, window)
-        proven = solution.objective <= pricing.optimum_floor() + _EPS  # no reading meeting the totals is cheaper
-        needed = max(0.0, solution.objective + self.model.margin - pricing.bound)
-        if proven:  # only the tie-break is left: every optimum lies within G - L of the bound
-            optimal = max(0.0, solution.objective - pricing.bound)
-            if needed > window + _EPS:  # the ambiguity search needs the readings up to the margin
-                self.widen(pricing, needed)
-            if optimal > window + _EPS:  # the tie-break sees every optimum, not just those found
-                solution, flat = self.milp(pricing, optimal)
-                assert solution is not None
-            if needed > window + _EPS:
-                flat, solution = self.rebased(solution, flat, pricing, needed)
-        elif needed > window + _EPS:
-            self.widen(pricing, needed)
-            solution, flat = self.milp(pricing, needed)
-            assert solution is not None
+            trial, trial_flat = self.milp(pricing, window)
+            if trial is SEARCH_LIMIT:
+                return None if found is None else self.limited(pricing, found, flat)
+            if isinstance(trial, _Solution) and (found is None or trial.objective < found.objective - _EPS or not found.optimal):
+                best, flat = trial, trial_flat
+            elif found is not None and isinstance(trial, _Solution):
+                best, flat = replace(found, optimal=trial.optimal), flat  # as cheap as it gets within the window
+        solution = best
+        assert isinstance(solution, _Solution)
+        optimal = max(0.0, solution.objective - pricing.bound)  # every optimum lies within G - L of the bound
+        needed = solution.objective + self.model.margin - pricing.bound
+        self.widen(pricing, needed)  # the ambiguity search needs the readings up to the margin
+        if optimal > window + _EPS:  # the tie-break sees every optimum, not just those found
+            solution, flat = self.milp(pricing, optimal)
+            assert isinstance(solution, _Solution)
+            window = optimal
+        if needed > window + _EPS:
+            flat, solution = self.rebased(solution, flat, pricing, needed)
         solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))
-        certified = proven or (self.complete and solution.optimal)
-        return _Outcome(self.rule, flat, self.totals, solution, pricing, certified, self.solves)
+        return _Outcome(self.rule, flat, self.totals, solution, pricing, self.complete or solution.objective <= pricing.optimum_floor() + _EPS, self.solves)
+
+    def limited(self, pricing: _Pricing, solution: _Solution, flat: _Flat) -> _Outcome:
+        """A solution meeting every total that a solver limit kept from being proven optimal."""
+        solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))
+        return _Outcome(self.rule, flat, self.totals, solution, pricing, False, self.solves, limited=True)
 
     def solve_soft(self) -> _Outcome:
         """Fewest violated totals, then least damage, over a window of readings per row.
@@ -886,7 +981,7 @@ class _Solver:
         chosen = np.array([index[(r, flat.states[k].tobytes())] for r, k in enumerate(solution.chosen.tolist())])
         return wider, replace(solution, chosen=chosen)
 
-    def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None, _Flat]:
+    def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None | _SearchLimit, _Flat]:
         """Solve over the pool, keeping only readings inside the priced window (the others
         cannot take part in a solution within it)."""
         assert self.pool is not None
@@ -906,6 +1001,7 @@ class _Outcome:
     pricing: _Pricing
     certified: bool
     solves: int
+    limited: bool = False  # a MILP stopped on its limit: the solution meets every total but may not be optimal
 
 
 # --- ambiguity ---------------------------------------------------------------------------------
@@ -1259,7 +1355,10 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
     solves, undecided = outcome.solves, 0
-    if not outcome.solution.violated:  # uncertified too: the pool it has is still worth searching
+    if outcome.limited:  # no proofs to search for: flag every cell another reading within the margin may take
+        proven = limited_alternatives(evidence, outcome, model)
+        undecided = len(proven)
+    elif not outcome.solution.violated:  # uncertified too: the pool it has is still worth searching
         cap = solution.objective + model.margin
         within = outcome_within(outcome, cap)
         found = find_alternatives(within, ambiguity_pairs(within, cap), cap, model)
@@ -1278,7 +1377,24 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
         certified=outcome.certified,
         solves=solves,
         undecided=undecided,
+        limited=outcome.limited,
     )
+
+
+def limited_alternatives(evidence: MatrixEvidence, outcome: _Outcome, model: DamageModel) -> dict[tuple[int, int, int], float]:
+    """Every (cell, other state) some reading within the Lagrangian window of ``G + margin``
+    realises, each at the cap: the optimum may be cheaper than the solution found, so none of
+    them is ruled out. Sound without a pool: the window test is exact per cell (``rows_to_open_cells``)."""
+    flat, solution, pricing = outcome.flat, outcome.solution, outcome.pricing
+    cap = solution.objective + model.margin
+    codes = [tokens_to_codes(row.tokens) for row in evidence.rows]
+    counts = [int(outcome.rule.counts(s)) for s in STATES]
+    budgets = pricing.row_min + (cap - pricing.bound)
+    open_cells = rows_to_open_cells(codes, [row.total for row in evidence.rows], counts, pricing.prices,
+                                    model_to_tables(model), budgets)
+    chosen = flat.states[solution.chosen]
+    open_cells[np.arange(flat.n_rows)[:, None], np.arange(flat.states.shape[1])[None, :], chosen] = False
+    return {(int(r), int(c), int(s)): cap for r, c, s in zip(*np.nonzero(open_cells), strict=True)}
 
 
 def recovered_violations(evidence: MatrixEvidence, states: Sequence[Sequence[int]], rule: RowTotalRule) -> tuple[TotalCheck, ...]:

@@ -552,7 +552,12 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
         repaired = repair_issue(index, row, recovery.alignments[r], recovery.states[r], members)
         doubtful = ambiguity_issue(index, row, recovery.ambiguous[r], members)
         issues += [i for i in (repaired, doubtful) if i is not None]
-    if not recovery.certified and not recovery.violated:
+    if recovery.limited:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
+                            "the solver stopped on its limit: the reading meets every printed total but is not proven the "
+                            "cheapest; every cell another reading could take within the margin is flagged",
+                            PARTICIPATION, f"matrix {index}"))
+    elif not recovery.certified and not recovery.violated:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the search for other readings was cut short; ambiguity flags may be incomplete",
                             PARTICIPATION, f"matrix {index}"))

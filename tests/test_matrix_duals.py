@@ -28,6 +28,7 @@ from extractors.matrix_recovery import (
     evidence_to_recovery,
     model_to_tables,
     rows_to_bounds,
+    rows_to_open_cells,
     rows_to_windows,
     tokens_to_codes,
 )
@@ -119,6 +120,29 @@ def test_window_enumeration_finds_exactly_the_readings_within_budget(seed: int) 
         assert sum(map(len, found)) > len(rows)  # the budget leaves real choice
         capped = rows_to_windows(codes, targets, counts, prices, tables, budgets, 3)
         assert capped == [f[:3] for f in found]  # the limit keeps each row's first readings
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_open_cells_are_exactly_the_cells_some_reading_within_budget_takes(seed: int) -> None:
+    # the per-cell DP (forward to the column, the move, backward after it) against the union of
+    # the enumerated readings, which the test above checks against brute force
+    rng = random.Random(200 + seed)
+    n_cols = 6
+    rows = random_rows(rng, 10, n_cols)
+    codes = [tokens_to_codes(r) for r in rows]
+    prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
+    tables = model_to_tables(DamageModel())
+    budgets = np.array([b.before[0, 0] + rng.choice((0.0, 2.0, 5.0)) for b in rows_to_bounds(codes, prices, tables)])
+    for rule in RowTotalRule:
+        counts = [int(rule.counts(s)) for s in STATES]
+        targets = [rng.choice([None, *range(n_cols + 1)]) for _ in rows]
+        readings = rows_to_windows(codes, targets, counts, prices, tables, budgets, 100_000)
+        expected = np.zeros((len(rows), n_cols, 3), dtype=bool)
+        for r, found in enumerate(readings):
+            for candidate in found:
+                expected[r, np.arange(n_cols), candidate.states] = True
+        assert np.array_equal(rows_to_open_cells(codes, targets, counts, prices, tables, budgets), expected)
+        assert (expected.sum(axis=2) > 1).any()  # some cells have more than one state open
 
 
 def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:

@@ -31,7 +31,7 @@ from extractors.participation import ParticipationExtractor, block_to_matrices, 
 from extractors.readers import read_document
 from extractors.segment import document_to_blocks
 from schemas.quality import Code
-from tests.matrix_corpus import make_corpus
+from tests.matrix_corpus import make_case, make_corpus
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 F003 = "003_feeaa7bd0b434e1c.txt"
@@ -238,3 +238,26 @@ def test_generated_corpus_is_recovered_cell_by_cell() -> None:
     assert accuracy >= 0.995
     assert figures["unflagged"] == 0
     assert figures["exact"] == figures["projects"]
+
+
+@pytest.mark.parametrize("seed", [1003, 1012, 1018])
+def test_a_search_stopped_on_its_limit_flags_at_least_what_the_full_search_does(seed) -> None:
+    # the same optimum taken as if a solver limit had stopped the search: no proofs, so every cell
+    # another reading within the margin may take is flagged, a superset of the proven flags
+    from dataclasses import replace
+
+    from extractors.matrix_recovery import _Solver, outcome_to_recovery, row_total_rules
+
+    case = make_case(seed)  # the corpus's own cases (make_corpus numbers them from 1000)
+    matrices = matrices_of(case.text)
+    ev, _ = matrix_to_evidence(matrices[0])
+    model = DamageModel()
+    outcome = _Solver(ev, row_total_rules(ev)[0], model).solve()
+    assert outcome is not None and outcome.certified
+    full = outcome_to_recovery(ev, outcome, model)
+    limited = outcome_to_recovery(ev, replace(outcome, limited=True, certified=False), model)
+    assert limited.states == full.states and limited.limited and not limited.certified
+    cells = [(r, c) for r, row in enumerate(full.ambiguous) for c, flag in enumerate(row)]
+    assert all(limited.ambiguous[r][c] for r, c in cells if full.ambiguous[r][c])
+    assert sum(map(sum, limited.ambiguous)) >= sum(map(sum, full.ambiguous)) > 0
+    assert limited.undecided > 0
