@@ -67,8 +67,8 @@ most that much dearer than the optimum where they differ). The candidates of ste
 ``G = G*`` hold every such reading. Each (cell, other state) pair they realise is proved by a
 solution (local one- and two-row exchanges first, then a MILP with the reading forced) or ruled
 out (reduced costs of the pool's LP, then a warm-started HiGHS LP per row and per pair; the duals
-of each forced LP that does not fit rule out, by their Lagrangian bound, every other pair they
-can, ``PoolBound``). A pair that no solve decides within ``ambiguity_nodes`` /
+of every LP rule out, by their Lagrangian bound, every other pair they can, and every reading
+they put above the cap is fixed at 0 in the LP from then on, which tightens it, ``PoolBound``). A pair that no solve decides within ``ambiguity_nodes`` /
 ``ambiguity_solves`` counts as ambiguous (``Recovery.undecided``): the search may over-flag,
 never under-flag.
 When a MILP stops on ``time_limit`` (only far larger matrices than plans print), the solution
@@ -1070,15 +1070,22 @@ def find_alternatives(
     lp = ForcedLp(flat, a, rhs)
     lp.solve()
     solves += 1
-    usable = PoolBound(flat, a, rhs).reading_bounds(lp.duals) <= cap + _EPS  # readings a solution within cap may take
+    usable = PoolBound(flat, a, rhs, solution.chosen).reading_bounds(lp.duals) <= cap + _EPS  # readings a solution within cap may take
     usable[solution.chosen] = True
     if not usable.all():  # the LP's own reduced costs: only the readings left matter from here on
         flat, solution, open_pairs = _shrink(flat, solution, open_pairs, usable)
         a, rhs = flat_to_matrix(flat, outcome.totals)
         lp = ForcedLp(flat, a, rhs)
         lp.solve()
-    bound = PoolBound(flat, a, rhs)
-    open_pairs = bound.rule_out(open_pairs, lp.duals, cap)
+    bound = PoolBound(flat, a, rhs, solution.chosen)
+
+    def learn(pairs_left: dict[tuple[int, int, int], np.ndarray]) -> dict[tuple[int, int, int], np.ndarray]:
+        """Exclude what the last LP's duals put above the cap, from the bound and the LP, and
+        rule out the pairs left that no usable reading can realise within it."""
+        lp.exclude(bound.exclude(lp.duals, cap))
+        return bound.rule_out(pairs_left, lp.duals, cap)
+
+    open_pairs = learn(open_pairs)
     per_row: dict[int, int] = {}
     for key in open_pairs:
         per_row[key[0]] = per_row.get(key[0], 0) + 1
@@ -1089,8 +1096,8 @@ def find_alternatives(
             continue
         others = np.flatnonzero((flat.owner == r) & (np.arange(len(flat.cost)) != solution.chosen[r]))
         solves += 1
-        if not lp.fits(others, cap):  # no other reading of the row fits
-            open_pairs = bound.rule_out({key: m for key, m in open_pairs.items() if key[0] != r}, lp.duals, cap)
+        fits = lp.fits(others, cap)
+        open_pairs = learn(open_pairs if fits else {key: m for key, m in open_pairs.items() if key[0] != r})
     for key in sorted(open_pairs):
         if key in proven or key not in open_pairs:
             continue
@@ -1102,31 +1109,45 @@ def find_alternatives(
             proven[key] = cap
             undecided += 1
         elif found is None:
-            open_pairs = bound.rule_out({k: m for k, m in open_pairs.items() if k != key}, lp.duals, cap)
+            open_pairs = learn({k: m for k, m in open_pairs.items() if k != key})
         else:
             chosen, value = found
             _prove(flat, solution.chosen, chosen, value, pairs, proven)
+            open_pairs = learn(open_pairs)
     return _Alternatives(proven, solves, undecided)
 
 
 class PoolBound:
     """The Lagrangian bound over the pool at any prices of the totals: every solution within the
     window takes its readings from the pool, so for any duals ``pi``, a solution taking reading k
-    costs at least ``sum_r min_r + pi . totals + (priced_k - min_row(k))``, priced = cost - pi . A."""
+    costs at least ``sum_r min_r + pi . totals + (priced_k - min_row(k))``, priced = cost - pi . A.
 
-    def __init__(self, flat: _Flat, a: csr_array, rhs: np.ndarray) -> None:
+    A reading some bound puts above the cap is in no solution within it: it is excluded
+    (``usable``) for good, so the row minima of every later bound, and the LP, get tighter."""
+
+    def __init__(self, flat: _Flat, a: csr_array, rhs: np.ndarray, keep: np.ndarray) -> None:
         self.flat = flat
         self.counts = csr_array(a[[*range(flat.n_rows, a.shape[0])]].T) if a.shape[0] > flat.n_rows else None
         self.values = rhs[flat.n_rows:]
         self.starts = np.searchsorted(flat.owner, np.arange(flat.n_rows))
+        self.keep = keep  # readings never excluded (the solution's own)
+        self.usable = np.ones(len(flat.cost), dtype=bool)
 
     def reading_bounds(self, duals: np.ndarray | None) -> np.ndarray:
-        """Per reading, the least cost of a solution taking it (-INF when ``duals`` say nothing)."""
+        """Per usable reading, the least cost of a solution taking it (-INF when ``duals`` say
+        nothing, INF for a reading already excluded)."""
         if duals is None or self.counts is None or not np.all(np.isfinite(duals)):
-            return np.full(len(self.flat.cost), -INF)
-        priced = self.flat.cost - self.counts @ duals
+            return np.where(self.usable, -INF, INF)
+        priced = np.where(self.usable, self.flat.cost - self.counts @ duals, INF)
         row_min = np.minimum.reduceat(priced, self.starts)
         return float(row_min.sum() + duals @ self.values) - row_min[self.flat.owner] + priced
+
+    def exclude(self, duals: np.ndarray | None, cap: float) -> np.ndarray:
+        """The readings these duals newly put above ``cap`` (now excluded)."""
+        out = self.usable & (self.reading_bounds(duals) > cap + _EPS)
+        out[self.keep] = False
+        self.usable &= ~out
+        return np.flatnonzero(out)
 
     def rule_out(self, pairs: dict[tuple[int, int, int], np.ndarray], duals: np.ndarray | None,
                  cap: float) -> dict[tuple[int, int, int], np.ndarray]:
@@ -1194,7 +1215,7 @@ def forced_solve(flat: _Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray
     costing more than ``cap``) proves that far faster than the MILP would."""
     if not lp.fits(members, cap):
         return None
-    upper = _forced_upper(flat, members)
+    upper = np.minimum(_forced_upper(flat, members), lp.upper)  # nor any reading excluded so far
     budget = LinearConstraint(csr_array(flat.cost[None, :]), -INF, cap + _EPS)
     res = milp(flat.cost, integrality=np.ones(len(upper)), bounds=Bounds(0, upper),
                constraints=[LinearConstraint(a, rhs, rhs), budget],
@@ -1228,6 +1249,13 @@ class ForcedLp:
         self.highs.setOptionValue("presolve", "off")  # re-solves start from the last basis; presolve would discard it
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
         self.duals: np.ndarray | None = None  # of the totals, at the last solve
+        self.upper = np.full(k, highspy.kHighsInf)  # 0 for the readings excluded from every solution within the cap
+
+    def exclude(self, readings: np.ndarray) -> None:
+        """Fix ``readings`` at 0: no solution within the cap takes them, so the LP gets tighter."""
+        if len(readings):
+            self.upper[readings] = 0.0
+            self.highs.changeColsBounds(len(readings), readings.astype(np.int32), np.zeros(len(readings)), np.zeros(len(readings)))
 
     def solve(self) -> None:
         """Solve the pool's LP (so the forced checks start from its basis) and keep its duals."""
@@ -1241,14 +1269,14 @@ class ForcedLp:
         if not len(members):
             return False
         row = self.rows[int(self.flat.owner[members[0]])]
-        upper = np.isin(row, members).astype(float)
+        upper = np.where(np.isin(row, members), np.minimum(self.upper[row], 1.0), 0.0)
         self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), upper)
         self.highs.setOptionValue("objective_bound", cap + _EPS)
         self.highs.run()
         status = self.highs.getModelStatus()
         value = self.highs.getInfo().objective_function_value
         self.duals = np.asarray(self.highs.getSolution().row_dual[self.flat.n_rows:]) if status != highspy.HighsModelStatus.kInfeasible else None
-        self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), np.full(len(row), highspy.kHighsInf))
+        self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), self.upper[row])
         return status == highspy.HighsModelStatus.kOptimal and value <= cap + _EPS
 
 

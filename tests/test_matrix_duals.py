@@ -153,3 +153,34 @@ def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:
     assert prices[1, 0].tolist() == [0.0, -3.0, -1.5]
     assert prices[0, 0].tolist() == [0.0, -2.0, -0.5]
     assert prices[0, 2].tolist() == [0.0, 0.0, -0.5]
+
+
+def test_readings_the_duals_exclude_are_in_no_solution_within_the_cap() -> None:
+    # soundness of the exclusion the ambiguity search relies on: each excluded reading, forced
+    # into an exact MILP, gives no solution meeting the totals within the cap
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from extractors.matrix_recovery import ForcedLp, PoolBound, _Solver, flat_to_matrix, outcome_within, row_total_rules
+    from extractors.participation import matrix_to_evidence
+    from tests.matrix_corpus import make_case
+    from tests.test_participation import matrices_of
+
+    ev, _ = matrix_to_evidence(matrices_of(make_case(1003).text)[0])
+    model = DamageModel()
+    outcome = _Solver(ev, row_total_rules(ev)[0], model).solve()
+    cap = outcome.solution.objective + model.margin
+    within = outcome_within(outcome, cap)
+    flat = within.flat
+    a, rhs = flat_to_matrix(flat, within.totals)
+    lp = ForcedLp(flat, a, rhs)
+    lp.solve()
+    bound = PoolBound(flat, a, rhs, within.solution.chosen)
+    excluded = bound.exclude(lp.duals, cap)
+    assert len(excluded) > 0 and not set(excluded) & set(within.solution.chosen.tolist())
+    for k in excluded[:: max(1, len(excluded) // 12)]:
+        upper = np.ones(len(flat.cost))
+        upper[flat.owner == flat.owner[k]] = 0.0
+        upper[k] = 1.0
+        res = milp(flat.cost, integrality=np.ones(len(upper)), bounds=Bounds(0, upper),
+                   constraints=LinearConstraint(a, rhs, rhs), options={"disp": False})
+        assert res.x is None or res.fun > cap + 1e-6
