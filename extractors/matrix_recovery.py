@@ -920,9 +920,9 @@ class _Solver:
             solution, flat = self.milp(pricing, optimal)
             assert isinstance(solution, _Solution)
             window = optimal
+        solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))  # optima are all here
         if needed > window + _EPS:
             flat, solution = self.rebased(solution, flat, pricing, needed)
-        solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))
         return _Outcome(self.rule, flat, self.totals, solution, pricing, self.complete or solution.objective <= pricing.optimum_floor() + _EPS, self.solves)
 
     def limited(self, pricing: _Pricing, solution: _Solution, flat: _Flat) -> _Outcome:
