@@ -1025,11 +1025,22 @@ def ambiguity_pairs(outcome: _Outcome, cap: float) -> dict[tuple[int, int, int],
     return pairs
 
 
+def meets_row_totals(flat: _Flat, totals: Sequence[_Total]) -> np.ndarray:
+    """Per reading, whether it meets its row's printed total (the column-generation readings
+    need not; no solution takes one that does not)."""
+    ok = np.ones(len(flat.cost), dtype=bool)
+    for total in totals:
+        if total.kind == "row":
+            mine = flat.owner == total.index
+            ok[mine] = np.isin(flat.states[mine], list(total.states)).sum(axis=1) == total.value
+    return ok
+
+
 def outcome_within(outcome: _Outcome, cap: float) -> _Outcome:
     """The outcome over only the readings that can take part in a solution costing at most
     ``cap`` (Lagrangian window), which keeps every ambiguity solve small."""
     flat, solution = outcome.flat, outcome.solution
-    keep = outcome.pricing.window(flat, cap - outcome.pricing.bound)
+    keep = outcome.pricing.window(flat, cap - outcome.pricing.bound) & meets_row_totals(flat, outcome.totals)
     keep[solution.chosen] = True
     index = np.cumsum(keep) - 1
     chosen = index[solution.chosen]
