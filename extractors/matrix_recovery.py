@@ -982,12 +982,12 @@ class _Solver:
         return wider, replace(solution, chosen=chosen)
 
     def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None | _SearchLimit, _Flat]:
-        """Solve over the pool, keeping only readings inside the priced window (the others
-        cannot take part in a solution within it)."""
+        """Solve over the pool, keeping only readings inside the priced window that meet their
+        row's total (the others cannot take part in a solution within it)."""
         assert self.pool is not None
         flat = self.pool.flat()
-        if window >= 0:
-            flat = flat.subset(pricing.window(flat, window))
+        keep = meets_row_totals(flat, self.totals)
+        flat = flat.subset(keep & pricing.window(flat, window) if window >= 0 else keep)
         self.solves += 1
         return solve_milp(flat, self.totals, self.model, tokens_to_ties(flat, self.codes)), flat
 
