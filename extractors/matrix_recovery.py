@@ -877,53 +877,57 @@ class _Solver:
             self.pool.add(r, readings)
 
     def solve(self) -> _Outcome | None:
-        """The certified optimum, or None when no reading meets every total.
-
-        Windows double until the best solution G found is optimal over a window at least
-        ``G - L`` wide (then no cheaper solution exists anywhere) or costs ``ceil(L)``. Only then
-        is the pool widened to the margin, for the ambiguity search: a poor first G would
-        otherwise ask for a needlessly wide pool."""
+        """The certified optimum, or None when no reading meets every total."""
         assert self.pool is not None
         pricing, infeasible = self.generate_columns()
         if infeasible:
             return None
+        searched = self.search_optimum(pricing)
+        if not isinstance(searched, _Optimum):
+            return searched  # None, or a solution a solver limit kept from being proven optimal
+        return self.with_margin(pricing, searched)
+
+    def search_optimum(self, pricing: _Pricing) -> _Optimum | _Outcome | None:
+        """Windows double until the best solution G is optimal over a window at least ``G - L``
+        wide (no cheaper solution exists anywhere then) or costs ``ceil(L)``. The pool is only
+        widened to the margin afterwards: a poor first G would ask for a needlessly wide pool."""
         window = -1.0  # the pool holds the column-generation readings only
-        best, flat = self.milp(pricing, window)
-        if best is SEARCH_LIMIT:
-            return None
+        found: _Solution | None = None
+        flat = None
         while True:
-            found = best if isinstance(best, _Solution) else None
-            if found is not None and not found.optimal:  # stopped on its limit: a wider pool would not solve either
+            trial, trial_flat = self.milp(pricing, window)
+            if isinstance(trial, _Solution) and (found is None or trial.objective < found.objective - _EPS):
+                found, flat = trial, trial_flat
+            if trial is SEARCH_LIMIT or (isinstance(trial, _Solution) and not trial.optimal):
+                return None if found is None or flat is None else self.limited(pricing, found, flat)  # a wider pool would not solve either
+            if found is None or flat is None:
+                if window >= self.model.max_window:
+                    return None
+            elif found.objective <= pricing.optimum_floor() + _EPS or found.objective - pricing.bound <= window + _EPS:
+                return _Optimum(found, flat, window)
+            elif window >= self.model.max_window:
                 return self.limited(pricing, found, flat)
-            if found is not None and (found.objective <= pricing.optimum_floor() + _EPS
-                                      or found.objective - pricing.bound <= window + _EPS):
-                break  # no reading meeting the totals is cheaper, anywhere
-            if window >= self.model.max_window:
-                return None if found is None else self.limited(pricing, found, flat)
             window = min(float(self.model.max_window), max(1.0, 2 * window))
             if found is not None:
                 window = min(window, found.objective - pricing.bound)
             self.widen(pricing, window)
-            trial, trial_flat = self.milp(pricing, window)
-            if trial is SEARCH_LIMIT:
-                return None if found is None else self.limited(pricing, found, flat)
-            if isinstance(trial, _Solution) and (found is None or trial.objective < found.objective - _EPS or not found.optimal):
-                best, flat = trial, trial_flat
-            elif found is not None and isinstance(trial, _Solution):
-                best, flat = replace(found, optimal=trial.optimal), flat  # as cheap as it gets within the window
-        solution = best
-        assert isinstance(solution, _Solution)
-        optimal = max(0.0, solution.objective - pricing.bound)  # every optimum lies within G - L of the bound
+
+    def with_margin(self, pricing: _Pricing, optimum: _Optimum) -> _Outcome:
+        """The optimum over the pool widened to the margin (for the ambiguity search), its ties
+        broken over every optimum (they all lie within ``G - L`` of the bound)."""
+        solution, flat, window = optimum.solution, optimum.flat, optimum.window
+        optimal = max(0.0, solution.objective - pricing.bound)
         needed = solution.objective + self.model.margin - pricing.bound
-        self.widen(pricing, needed)  # the ambiguity search needs the readings up to the margin
+        self.widen(pricing, needed)
         if optimal > window + _EPS:  # the tie-break sees every optimum, not just those found
-            solution, flat = self.milp(pricing, optimal)
-            assert isinstance(solution, _Solution)
-            window = optimal
-        solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))  # optima are all here
+            tied, flat = self.milp(pricing, optimal)
+            assert isinstance(tied, _Solution)
+            solution, window = tied, optimal
+        solution = canonical_optimum(flat, solution, self.totals, tokens_to_ties(flat, self.codes))
         if needed > window + _EPS:
             flat, solution = self.rebased(solution, flat, pricing, needed)
-        return _Outcome(self.rule, flat, self.totals, solution, pricing, self.complete or solution.objective <= pricing.optimum_floor() + _EPS, self.solves)
+        proven = solution.objective <= pricing.optimum_floor() + _EPS
+        return _Outcome(self.rule, flat, self.totals, solution, pricing, proven or self.complete, self.solves)
 
     def limited(self, pricing: _Pricing, solution: _Solution, flat: _Flat) -> _Outcome:
         """A solution meeting every total that a solver limit kept from being proven optimal."""
@@ -981,15 +985,28 @@ class _Solver:
         chosen = np.array([index[(r, flat.states[k].tobytes())] for r, k in enumerate(solution.chosen.tolist())])
         return wider, replace(solution, chosen=chosen)
 
-    def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None | _SearchLimit, _Flat]:
-        """Solve over the pool, keeping only readings inside the priced window that meet their
-        row's total (the others cannot take part in a solution within it)."""
+    def pool_flat(self, pricing: _Pricing, window: float) -> _Flat:
+        """The pool's readings inside the priced window (all when ``window`` < 0) that meet their
+        row's total: the others cannot take part in a solution within it."""
         assert self.pool is not None
         flat = self.pool.flat()
         keep = meets_row_totals(flat, self.totals)
-        flat = flat.subset(keep & pricing.window(flat, window) if window >= 0 else keep)
+        return flat.subset(keep & pricing.window(flat, window) if window >= 0 else keep)
+
+    def milp(self, pricing: _Pricing, window: float) -> tuple[_Solution | None | _SearchLimit, _Flat]:
+        """Solve over the pool within ``window`` (``pool_flat``)."""
+        flat = self.pool_flat(pricing, window)
         self.solves += 1
         return solve_milp(flat, self.totals, self.model, tokens_to_ties(flat, self.codes)), flat
+
+
+@dataclass(frozen=True)
+class _Optimum:
+    """A solution proven optimal over every reading, the pool it was found in and that pool's window."""
+
+    solution: _Solution
+    flat: _Flat
+    window: float
 
 
 @dataclass(frozen=True)
