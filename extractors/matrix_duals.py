@@ -200,13 +200,23 @@ class ReadingMaster:
         self.counted = np.array(counted, dtype=float)
         self.seen: set[tuple[int, bytes]] = set()
         self.readings: list[tuple[int, tuple[int, ...], int]] = []  # (row, states, damage) in the order added
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, damage, coefficients) per add
+
+    def pool_minima(self, duals: np.ndarray) -> np.ndarray:
+        """Per row, the cheapest priced reading the pool holds at ``duals`` (INF for none): a row
+        whose best priced reading costs no less brings nothing new to the LP."""
+        out = np.full(self.n_rows, INF)
+        for rows, damage, coef in self.blocks:
+            np.minimum.at(out, rows, damage - coef @ duals)
+        return out
 
     def set_slack_price(self, price: float) -> None:
         self.highs.changeColsCost(self.n_slack, np.arange(self.n_slack, dtype=np.int32), np.full(self.n_slack, price))
 
-    def add(self, states: np.ndarray, cost: np.ndarray) -> int:
-        """Add each row's reading (states (R, C), damage (R,)) the pool does not hold yet."""
-        new = [r for r in range(len(states)) if (r, states[r].tobytes()) not in self.seen]
+    def add(self, states: np.ndarray, cost: np.ndarray, rows: Sequence[int] | None = None) -> int:
+        """Add each row's reading (states (R, C), damage (R,); only ``rows`` when given) the pool
+        does not hold yet."""
+        new = [r for r in (range(len(states)) if rows is None else rows) if (r, states[r].tobytes()) not in self.seen]
         if not new:
             return 0
         self.seen.update((r, states[r].tobytes()) for r in new)
@@ -218,6 +228,7 @@ class ReadingMaster:
         own = self.row_total[new]
         has = np.flatnonzero(own >= 0)
         coef[has, own[has]] = self.counted[picked[has]].sum(axis=1)
+        self.blocks.append((np.array(new), cost[new].astype(float), coef))
         matrix = np.concatenate([np.zeros((len(new), self.n_rows)), coef], axis=1)
         matrix[np.arange(len(new)), new] = 1.0
         block = csc_array(matrix.T)
@@ -249,15 +260,22 @@ def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], 
     values = np.array([float(t.value) for t in totals])
     master = ReadingMaster(totals, len(codes), n_columns, counted)
 
-    def price(duals: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def price(duals: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[int]]:
+        """(Lagrangian bound, each row's best reading and its damage, the rows whose best reading
+        beats every pooled one: only those are traced back)."""
         prices = duals_to_prices(duals, totals, len(codes), n_columns)
         forward = tokens_to_forward(tokens, prices, costs)
-        states, damage = forward_to_best_readings(tokens, prices, forward, costs)
-        return float(forward[:, -1, -1].sum() + duals @ values), states, damage
+        best = forward[:, -1, -1]
+        rows = np.flatnonzero(best < master.pool_minima(duals) - _EPS)
+        states = np.zeros((len(codes), n_columns), dtype=np.int64)
+        damage = np.zeros(len(codes))
+        if len(rows):
+            states[rows], damage[rows] = forward_to_best_readings(tokens[rows], prices[rows], forward[rows], costs)
+        return float(best.sum() + duals @ values), states, damage, rows.tolist()
 
     best_duals = np.zeros(len(totals))
-    best_bound, states, damage = price(best_duals)
-    master.add(states, damage)
+    best_bound, states, damage, rows = price(best_duals)
+    master.add(states, damage, rows)
     solves, feasible = 0, False
     for slack_price in SLACK_PRICES:
         master.set_slack_price(slack_price)
@@ -268,10 +286,10 @@ def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], 
                 break
             added = 0
             for trial in (SMOOTHING * best_duals + (1 - SMOOTHING) * lp_duals, lp_duals):
-                bound, states, damage = price(trial)
+                bound, states, damage, rows = price(trial)
                 if bound > best_bound:
                     best_bound, best_duals = bound, trial
-                added = master.add(states, damage)
+                added = master.add(states, damage, rows)
                 if added:
                     break
             if not added:
