@@ -898,8 +898,8 @@ class _Solver:
             trial, trial_flat = self.milp(pricing, window)
             if isinstance(trial, _Solution) and (found is None or trial.objective < found.objective - _EPS):
                 found, flat = trial, trial_flat
-            if trial is SEARCH_LIMIT or (isinstance(trial, _Solution) and not trial.optimal):
-                return None if found is None or flat is None else self.limited(pricing, found, flat)  # a wider pool would not solve either
+            if trial is SEARCH_LIMIT or (isinstance(trial, _Solution) and not trial.optimal):  # a wider pool would not solve either
+                return self.unsolved(pricing, trial_flat) if found is None or flat is None else self.limited(pricing, found, flat)
             if found is None or flat is None:
                 if window >= self.model.max_window:
                     return None
@@ -928,6 +928,22 @@ class _Solver:
             flat, solution = self.rebased(solution, flat, pricing, needed)
         proven = solution.objective <= pricing.optimum_floor() + _EPS
         return _Outcome(self.rule, flat, self.totals, solution, pricing, proven or self.complete, self.solves)
+
+    def unsolved(self, pricing: _Pricing, flat: _Flat) -> _Outcome:
+        """What is left when a solver limit stopped the search before any reading meeting every
+        total turned up: each row's cheapest priced reading (the LP's prices make most totals
+        hold) with the totals it misses, every cell flagged (``Recovery.limited``)."""
+        starts = np.searchsorted(flat.owner, np.arange(flat.n_rows + 1))
+        if (np.diff(starts) == 0).any():  # a row without a reading in this window: the whole pool
+            flat = self.pool_flat(pricing, -1.0)
+            starts = np.searchsorted(flat.owner, np.arange(flat.n_rows + 1))
+            if (np.diff(starts) == 0).any():
+                return self.solve_soft()
+        priced = pricing.priced(flat)
+        chosen = np.array([starts[r] + int(np.argmin(priced[starts[r]:starts[r + 1]])) for r in range(flat.n_rows)], dtype=int)
+        a, rhs = flat_to_matrix(flat, self.totals)
+        solution = _Solution(chosen, float(flat.cost[chosen].sum()), _violated(a, rhs, flat.n_rows, chosen), False)
+        return _Outcome(self.rule, flat, self.totals, solution, pricing, False, self.solves, limited=True)
 
     def limited(self, pricing: _Pricing, solution: _Solution, flat: _Flat) -> _Outcome:
         """A solution meeting every total that a solver limit kept from being proven optimal."""
@@ -1411,7 +1427,11 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
     solves, undecided = outcome.solves, 0
-    if outcome.limited:  # no proofs to search for: flag every cell another reading within the margin may take
+    if outcome.limited and solution.violated:  # no reading meeting every total was found: no cell is sure
+        proven = {(r, c, s): solution.objective for r in range(flat.n_rows) for c in range(evidence.n_columns)
+                  for s in STATES if s != flat.states[solution.chosen[r], c]}
+        undecided = len(proven)
+    elif outcome.limited:  # no proofs to search for: flag every cell another reading within the margin may take
         proven = limited_alternatives(evidence, outcome, model)
         undecided = len(proven)
     elif not outcome.solution.violated:  # uncertified too: the pool it has is still worth searching

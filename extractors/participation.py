@@ -552,7 +552,13 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
         repaired = repair_issue(index, row, recovery.alignments[r], recovery.states[r], members)
         doubtful = ambiguity_issue(index, row, recovery.ambiguous[r], members)
         issues += [i for i in (repaired, doubtful) if i is not None]
-    if recovery.limited:
+    if recovery.limited and recovery.violated:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
+                            "the solver stopped on its limit before it found a reading that meets every printed total: "
+                            "each row shows its cheapest reading under the LP's prices, every cell is flagged, and the "
+                            "totals it misses are listed (they need not contradict each other)",
+                            PARTICIPATION, f"matrix {index}"))
+    elif recovery.limited:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the solver stopped on its limit: the reading meets every printed total but is not proven the "
                             "cheapest; every cell another reading could take within the margin is flagged",

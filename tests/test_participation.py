@@ -261,3 +261,21 @@ def test_a_search_stopped_on_its_limit_flags_at_least_what_the_full_search_does(
     assert all(limited.ambiguous[r][c] for r, c in cells if full.ambiguous[r][c])
     assert sum(map(sum, limited.ambiguous)) >= sum(map(sum, full.ambiguous)) > 0
     assert limited.undecided > 0
+
+
+def test_a_search_stopped_before_any_solution_flags_every_cell_and_lists_the_missed_totals() -> None:
+    # what a solver limit leaves when no reading meeting every total turned up in time: each row's
+    # cheapest reading under the LP's prices, nothing presented as sure, the missed totals listed
+    from extractors.matrix_recovery import _Solver, outcome_to_recovery, row_total_rules
+
+    ev, _ = matrix_to_evidence(matrices_of(make_case(1003).text)[0])
+    model = DamageModel()
+    solver = _Solver(ev, row_total_rules(ev)[0], model)
+    pricing, _ = solver.generate_columns()
+    outcome = solver.unsolved(pricing, solver.pool_flat(pricing, -1.0))
+    recovery = outcome_to_recovery(ev, outcome, model)
+    assert recovery.limited and not recovery.certified
+    assert all(all(row) for row in recovery.ambiguous)
+    assert all(c < 0.5 for row in recovery.confidence for c in row)
+    missed = [(c.kind, c.index) for c in total_checks(ev, recovery.states, recovery.rule) if c.printed != c.recovered]
+    assert [(v.kind, v.index) for v in recovery.violated] == missed
