@@ -354,21 +354,42 @@ def rows_to_windows(codes: Sequence[tuple[int, ...]], targets: Sequence[int | No
     while some completion of it both meets the row's total and fits its budget (the exact
     completion costs of ``_backward_dp``), so every prefix kept leads to at least one reading and
     keeping a row's ``limit`` smallest prefixes keeps the prefixes of its ``limit`` first readings."""
-    n_cols = prices.shape[1]
     out: list[list[Candidate]] = [[] for _ in codes]
+    for group in counted_groups(codes, targets, counts, prices.shape[1]):
+        rows = group.rows
+        after, _ = _backward_dp(group.tokens, prices[rows], costs, group.goal, group.counts, group.depth)
+        owner, states, damage = _breadth_first(group.tokens, prices[rows], costs, after.transpose(0, 1, 3, 2),
+                                               np.array(group.counts, dtype=int), budgets[rows] + _EPS, limit)
+        for k, vector, cost in zip(owner.tolist(), states.tolist(), damage.tolist(), strict=True):
+            out[rows[k]].append(Candidate(tuple(vector), int(round(cost))))
+    return out
+
+
+@dataclass(frozen=True)
+class CountedGroup:
+    """Rows with the same token count whose total is printed (or all not printed), for the DPs
+    that follow how many counted cells a reading has so far."""
+
+    rows: list[int]
+    tokens: np.ndarray  # (rows, tokens)
+    goal: np.ndarray  # counted cells each row must end on (0 when not counted)
+    counts: tuple[int, int, int]  # 1 for each state the row total counts (all 0 when not printed)
+    depth: int  # counted cells tracked: 0 .. max goal
+
+
+def counted_groups(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
+                   n_cols: int) -> list[CountedGroup]:
+    """The rows grouped for the counted DPs; a row whose total no reading can meet is in none."""
     groups: dict[tuple[int, bool], list[int]] = {}
     for r, row in enumerate(codes):
         if targets[r] is None or 0 <= targets[r] <= n_cols:  # type: ignore[operator]
             groups.setdefault((len(row), targets[r] is not None), []).append(r)
+    out = []
     for (n, counted), rows in groups.items():
-        tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
         goal = np.array([targets[r] if counted else 0 for r in rows], dtype=int)
-        step_counts = np.array(counts if counted else (0, 0, 0), dtype=int)
-        after, _ = _backward_dp(tokens, prices[rows], costs, goal, step_counts, int(goal.max()) + 1)
-        owner, states, damage = _breadth_first(tokens, prices[rows], costs, after.transpose(0, 1, 3, 2),
-                                               step_counts, budgets[rows] + _EPS, limit)
-        for k, vector, cost in zip(owner.tolist(), states.tolist(), damage.tolist(), strict=True):
-            out[rows[k]].append(Candidate(tuple(vector), int(round(cost))))
+        out.append(CountedGroup(rows, np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n), goal,
+                                (int(counts[0]), int(counts[1]), int(counts[2])) if counted else (0, 0, 0),
+                                int(goal.max()) + 1))
     return out
 
 
@@ -416,17 +437,10 @@ def rows_to_open_cells(codes: Sequence[tuple[int, ...]], targets: Sequence[int |
     through (c, s) is the forward DP to column c, the move onto it, and the backward DP after it."""
     n_cols = prices.shape[1]
     out = np.zeros((len(codes), n_cols, 3), dtype=bool)
-    groups: dict[tuple[int, bool], list[int]] = {}
-    for r, row in enumerate(codes):
-        if targets[r] is None or 0 <= targets[r] <= n_cols:  # type: ignore[operator]
-            groups.setdefault((len(row), targets[r] is not None), []).append(r)
-    for (n, counted), rows in groups.items():
-        tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
-        goal = np.array([targets[r] if counted else 0 for r in rows], dtype=int)
-        step_counts = tuple(counts) if counted else (0, 0, 0)
-        depth = int(goal.max()) + 1
-        _, before = _backward_dp(tokens, prices[rows], costs, goal, step_counts, depth)
-        forward = _forward_dp(tokens, prices[rows], costs, step_counts, depth)
+    for group in counted_groups(codes, targets, counts, n_cols):
+        rows, tokens, step_counts, n = group.rows, group.tokens, group.counts, group.tokens.shape[1]
+        _, before = _backward_dp(tokens, prices[rows], costs, group.goal, step_counts, group.depth)
+        forward = _forward_dp(tokens, prices[rows], costs, step_counts, group.depth)
         match = costs.match[tokens]  # (g, n, state)
         budget = budgets[rows][:, None, None] + _EPS
         for j in range(n_cols):
