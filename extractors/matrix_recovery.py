@@ -719,14 +719,13 @@ def canonical_optimum(flat: _Flat, solution: _Solution, totals: Sequence[_Total]
     tie is broken the same way whatever pool or solver path found the optimum."""
     a, _ = flat_to_matrix(flat, totals)
     while True:
-        current = _tie_key(flat, solution.chosen, ties)
-        best, best_key = None, current
-        for changes, value in local_alternatives(flat, solution, a, solution.objective, every_partner=True):
+        best, best_key = None, _tie_key(flat, solution.chosen, ties)
+        for changes, _value in local_alternatives(flat, solution, a, solution.objective, every_partner=True):
             chosen = solution.chosen.copy()
             for r, k in changes.items():
                 chosen[r] = k
             key = _tie_key(flat, chosen, ties)
-            if value <= solution.objective + _EPS and key < best_key:
+            if key < best_key:
                 best, best_key = chosen, key
         if best is None:
             return solution
@@ -906,24 +905,23 @@ class _Solver:
         wide (no cheaper solution exists anywhere then) or costs ``ceil(L)``. The pool is only
         widened to the margin afterwards: a poor first G would ask for a needlessly wide pool."""
         window = -1.0  # the pool holds the column-generation readings only
-        found: _Solution | None = None
-        flat = None
+        best: tuple[_Solution, _Flat] | None = None  # the cheapest solution so far and its pool
         while True:
             trial, trial_flat = self.milp(pricing, window)
-            if isinstance(trial, _Solution) and (found is None or trial.objective < found.objective - _EPS):
-                found, flat = trial, trial_flat
+            if isinstance(trial, _Solution) and (best is None or trial.objective < best[0].objective - _EPS):
+                best = trial, trial_flat
             if trial is SEARCH_LIMIT or (isinstance(trial, _Solution) and not trial.optimal):  # a wider pool would not solve either
-                return self.unsolved(pricing, trial_flat) if found is None or flat is None else self.limited(pricing, found, flat)
-            if found is None or flat is None:
+                return self.unsolved(pricing, trial_flat) if best is None else self.limited(pricing, *best)
+            if best is None:
                 if window >= self.model.max_window:
                     return None
-            elif found.objective <= pricing.optimum_floor() + _EPS or found.objective - pricing.bound <= window + _EPS:
-                return _Optimum(found, flat, window)
+            elif best[0].objective <= pricing.optimum_floor() + _EPS or best[0].objective - pricing.bound <= window + _EPS:
+                return _Optimum(best[0], best[1], window)
             elif window >= self.model.max_window:
-                return self.limited(pricing, found, flat)
+                return self.limited(pricing, *best)
             window = min(float(self.model.max_window), max(1.0, 2 * window))
-            if found is not None:
-                window = min(window, found.objective - pricing.bound)
+            if best is not None:
+                window = min(window, best[0].objective - pricing.bound)
             self.widen(pricing, window)
 
     def with_margin(self, pricing: _Pricing, optimum: _Optimum) -> _Outcome:
@@ -1128,8 +1126,9 @@ def find_alternatives(
     lp = ForcedLp(flat, a, rhs)
     lp.solve()
     solves += 1
-    usable = PoolBound(flat, a, rhs, solution.chosen).reading_bounds(lp.duals) <= cap + _EPS  # readings a solution within cap may take
-    usable[solution.chosen] = True
+    first = PoolBound(flat, a, rhs, solution.chosen)
+    first.exclude(lp.duals, cap)
+    usable = first.usable  # readings a solution within cap may take
     if not usable.all():  # the LP's own reduced costs: only the readings left matter from here on
         flat, solution, open_pairs = _shrink(flat, solution, open_pairs, usable)
         a, rhs = flat_to_matrix(flat, outcome.totals)
