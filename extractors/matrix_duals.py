@@ -3,9 +3,7 @@
 The LP relaxation of the matrix problem (one reading per row, every total) over a growing pool
 of readings is held in one HiGHS model (``ReadingMaster``): readings join as columns and each
 round re-solves from the last basis. Its duals price every cell; the cheapest reading of every
-row under those prices comes from one vectorised DP over all rows at once (rows padded to one
-length with tokens that are free only as tail insertions) and a vectorised trace back through
-it. It stops when the LP value is within ``CONVERGED`` of the Lagrangian bound
+row under those prices comes from the compiled row DP (``row_dp.best_readings``). It stops when the LP value is within ``CONVERGED`` of the Lagrangian bound
 ``sum_r best_r + pi . totals``, which bounds every reading meeting the totals from below.
 Wentges smoothing keeps the duals from oscillating; slack on a total is priced in steps so
 early duals stay moderate.
@@ -25,11 +23,11 @@ import highspy
 import numpy as np
 from scipy.sparse import csc_array
 
+from .row_dp import RowCosts, codes_to_padded, rows_to_best_readings
+
 SLACK_PRICES = (1.0, 4.0, 16.0, 1000.0)
 CONVERGED = 0.25  # LP value minus Lagrangian bound at which the bound is good enough
 SMOOTHING = 0.5  # price at this mix of the best-bound duals and the LP's
-PAD = 3  # token code filling short rows up to the longest
-BARRED = 1e7  # cost of a move a pad may not make: finite, so sums of it stay exact
 _EPS = 1e-6
 INF = float("inf")
 
@@ -39,104 +37,6 @@ class TotalLike(Protocol):
     index: int | None
     value: int
     states: frozenset[int]
-
-
-@dataclass(frozen=True)
-class PaddedCosts:
-    """The damage model's cost arrays with a ``PAD`` token added (index 3)."""
-
-    match: np.ndarray  # [token, state]
-    drop: np.ndarray  # [state]
-    insert: np.ndarray  # [token]
-    insert_tail: np.ndarray  # [token]
-
-
-def pad_costs(match: np.ndarray, drop: np.ndarray, insert: np.ndarray, insert_tail: np.ndarray) -> PaddedCosts:
-    return PaddedCosts(np.vstack([match, np.full((1, match.shape[1]), BARRED)]), drop,
-                       np.append(insert, BARRED), np.append(insert_tail, 0.0))
-
-
-def codes_to_padded(codes: Sequence[tuple[int, ...]]) -> np.ndarray:
-    """(rows, longest) token codes, ``PAD`` after each row's own tokens."""
-    width = max((len(c) for c in codes), default=0)
-    tokens = np.full((len(codes), width), PAD, dtype=np.int64)
-    for r, row in enumerate(codes):
-        tokens[r, : len(row)] = row
-    return tokens
-
-
-def forward_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
-    """g[., i] = min over k <= i of h[., k] + (cost of inserting tokens k..i-1)."""
-    return closure_by_prefix(h, insert_prefix(ins))
-
-
-def insert_prefix(ins: np.ndarray) -> np.ndarray:
-    """(rows, tokens + 1): the cost of inserting tokens 0..i-1, for ``closure_by_prefix``."""
-    return np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
-
-
-def closure_by_prefix(h: np.ndarray, prefix: np.ndarray) -> np.ndarray:
-    """``forward_closure`` with the insertion prefix sums computed once for many columns."""
-    return np.minimum.accumulate(h - prefix, axis=1) + prefix
-
-
-def tokens_to_forward(tokens: np.ndarray, prices: np.ndarray, costs: PaddedCosts) -> np.ndarray:
-    """forward[r, j, i]: the cheapest priced alignment of row r's first i tokens to its first j
-    columns; ``forward[:, -1, -1]`` is each row's cheapest priced reading."""
-    g, n = tokens.shape
-    n_cols = prices.shape[1]
-    inside, tail = insert_prefix(costs.insert[tokens]), insert_prefix(costs.insert_tail[tokens])
-    match = np.moveaxis(costs.match[tokens], 2, 0)  # (state, g, n): one slice per state, no reduce
-    forward = np.full((g, n_cols + 1, n + 1), INF)
-    start = np.full((g, n + 1), INF)
-    start[:, 0] = 0.0
-    forward[:, 0] = closure_by_prefix(start, tail if n_cols == 0 else inside)
-    for j in range(n_cols):
-        price = prices[:, j]
-        drop = np.minimum(np.minimum(costs.drop[0] + price[:, 0], costs.drop[1] + price[:, 1]), costs.drop[2] + price[:, 2])
-        step = forward[:, j] + drop[:, None]
-        if n:
-            best_match = np.minimum(np.minimum(match[0] + price[:, 0, None], match[1] + price[:, 1, None]),
-                                    match[2] + price[:, 2, None])
-            step[:, 1:] = np.minimum(step[:, 1:], forward[:, j, :-1] + best_match)
-        forward[:, j + 1] = closure_by_prefix(step, tail if j + 1 == n_cols else inside)
-    return forward
-
-
-def forward_to_best_readings(tokens: np.ndarray, prices: np.ndarray, forward: np.ndarray,
-                             costs: PaddedCosts) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's cheapest priced reading, traced back through ``forward``: (states (R, C),
-    damage cost (R,)). Among equally cheap moves, matches before drops before insertions."""
-    g, n = tokens.shape
-    n_cols = prices.shape[1]
-    states = np.zeros((g, n_cols), dtype=np.int64)
-    damage = np.zeros(g)
-    j, i = np.full(g, n_cols), np.full(g, n)
-    while True:
-        r = np.flatnonzero((j > 0) | (i > 0))
-        if not len(r):
-            return states, damage
-        jj, ii = j[r], i[r]
-        here = forward[r, jj, ii][:, None]
-        pj, pi = np.maximum(jj - 1, 0), np.maximum(ii - 1, 0)
-        tok = tokens[r, pi]
-        price = prices[r, pj]  # (active, state)
-        match_ok = ((jj > 0) & (ii > 0))[:, None] & (np.abs(forward[r, pj, pi][:, None] + costs.match[tok] + price - here) < _EPS)
-        drop_ok = (jj > 0)[:, None] & (np.abs(forward[r, pj, ii][:, None] + costs.drop[None, :] + price - here) < _EPS)
-        is_match = match_ok.any(axis=1)
-        is_drop = drop_ok.any(axis=1) & ~is_match
-        m, d, k = np.flatnonzero(is_match), np.flatnonzero(is_drop), np.flatnonzero(~is_match & ~is_drop)
-        s_match, s_drop = match_ok[m].argmax(axis=1), drop_ok[d].argmax(axis=1)
-        states[r[m], pj[m]] = s_match
-        damage[r[m]] += costs.match[tok[m], s_match]
-        states[r[d], pj[d]] = s_drop
-        damage[r[d]] += costs.drop[s_drop]
-        tok_k = tokens[r[k], pi[k]]
-        damage[r[k]] += np.where(jj[k] == n_cols, costs.insert_tail[tok_k], costs.insert[tok_k])
-        j[r[m]] -= 1
-        i[r[m]] -= 1
-        j[r[d]] -= 1
-        i[r[k]] -= 1
 
 
 def quiet_highs() -> highspy.Highs:
@@ -254,23 +154,17 @@ class DualSearch:
 
 
 def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], counted: Sequence[bool],
-                 n_columns: int, costs: PaddedCosts, max_rounds: int) -> DualSearch:
+                 n_columns: int, costs: RowCosts, max_rounds: int) -> DualSearch:
     """Stabilised column generation; keeps the duals with the best Lagrangian bound."""
-    tokens = codes_to_padded(codes)
+    tokens, lengths = codes_to_padded(codes)
     values = np.array([float(t.value) for t in totals])
     master = ReadingMaster(totals, len(codes), n_columns, counted)
 
     def price(duals: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[int]]:
         """(Lagrangian bound, each row's best reading and its damage, the rows whose best reading
         beats every pooled one: only those are traced back)."""
-        prices = duals_to_prices(duals, totals, len(codes), n_columns)
-        forward = tokens_to_forward(tokens, prices, costs)
-        best = forward[:, -1, -1]
+        best, states, damage = rows_to_best_readings(tokens, lengths, duals_to_prices(duals, totals, len(codes), n_columns), costs)
         rows = np.flatnonzero(best < master.pool_minima(duals) - _EPS)
-        states = np.zeros((len(codes), n_columns), dtype=np.int64)
-        damage = np.zeros(len(codes))
-        if len(rows):
-            states[rows], damage[rows] = forward_to_best_readings(tokens[rows], prices[rows], forward[rows], costs)
         return float(best.sum() + duals @ values), states, damage, rows.tolist()
 
     best_duals = np.zeros(len(totals))

@@ -31,15 +31,15 @@ The master problem picks one candidate state vector per row (binary ``y``) so th
 holds (those the others imply are left out, ``independent_totals``: they only add degeneracy). Candidates come from the rows' edit-distance DP, never from a fixed list:
 
 1. Column generation on the LP relaxation (``matrix_duals``: one warm-started HiGHS LP, one
-   vectorised DP over all rows per round): its duals ``pi`` price each (column, state) cell and
+   compiled DP over all rows per round, ``row_dp``): its duals ``pi`` price each (column, state) cell and
    each counted cell of a row; the cheapest row reading under those prices (``m_r``) joins the
    pool until the LP value meets the Lagrangian bound.
 2. For any ``pi``, ``L = sum_r m_r + pi . totals`` is a lower bound on every reading meeting the
    totals (Lagrangian bound), and a reading of row r can take part in a solution costing at
    most ``G + margin`` only if its priced cost is within ``G + margin - L`` of ``m_r``. Every such
-   reading is enumerated (``rows_to_windows``: breadth first over the columns, all rows of one
-   token count at once, a prefix kept only while the exact completion costs that also end on
-   the row's printed total fit the budget), with ``G`` the cost of a feasible integer solution.
+   reading is enumerated (``rows_to_windows``: depth first over the columns, a prefix followed
+   only while the exact completion costs that also end on the row's printed total fit the
+   budget), with ``G`` the cost of a feasible integer solution.
 3. The MILP over that pool is then the global optimum within the damage model (``certified``).
    Damage is a whole number of units, so a solution costing ``ceil(L)`` is optimal at once
    (``certified`` even when a row's window was cut at ``max_candidates``).
@@ -93,7 +93,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
-from .matrix_duals import closure_by_prefix, duals_to_prices, forward_closure, insert_prefix, pad_costs, quiet_highs, search_duals
+from .matrix_duals import duals_to_prices, quiet_highs, search_duals
+from .row_dp import RowCosts, aligned_tokens, codes_to_padded, open_cells, rows_to_best_readings, window_readings
 
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)
@@ -248,16 +249,8 @@ class Recovery:
 # --- costs and per-row bounds -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _CostTables:
-    match: np.ndarray  # [token, state]
-    drop: np.ndarray  # [state]
-    insert: np.ndarray  # [token] inside the run or before it
-    insert_tail: np.ndarray  # [token] after the last column
-
-
-def model_to_tables(model: DamageModel) -> _CostTables:
-    return _CostTables(
+def model_to_tables(model: DamageModel) -> RowCosts:
+    return RowCosts(
         match=np.array([[model.match_cost(t, s) for s in STATES] for t in (BLANK, FILLED, HOLLOW)], dtype=float),
         drop=np.array([model.drop_cost(s) for s in STATES], dtype=float),
         insert=np.array([model.insert_cost(t, False) for t in (BLANK, FILLED, HOLLOW)], dtype=float),
@@ -269,97 +262,30 @@ def tokens_to_codes(tokens: Sequence[str]) -> tuple[int, ...]:
     return tuple(TOKEN_CODES[t] for t in tokens)
 
 
-@dataclass(frozen=True)
-class RowBounds:
-    """Exact completion costs of one row under per-cell prices: ``after[j, i]`` is the cheapest
-    way to align tokens ``i:`` with columns ``j:`` once the insertions before column j are paid;
-    ``before[j, i]`` also allows them. ``before[0, 0]`` is the row's cheapest priced reading."""
-
-    after: np.ndarray
-    before: np.ndarray
-
-
-def _insert_closure(h: np.ndarray, ins: np.ndarray) -> np.ndarray:
-    """g[., i, ...] = min over k >= i of (cost of inserting tokens i..k-1) + h[., k, ...]: over
-    the token axis (axis 1) of h, (rows, tokens + 1) or with more axes after it."""
-    prefix = np.concatenate([np.zeros((ins.shape[0], 1)), np.cumsum(ins, axis=1)], axis=1)
-    prefix = prefix.reshape(prefix.shape + (1,) * (h.ndim - 2))
-    return np.flip(np.minimum.accumulate(np.flip(prefix + h, axis=1), axis=1), axis=1) - prefix
-
-
-def _rows_by_length(codes: Sequence[tuple[int, ...]], rows: Sequence[int]) -> dict[int, list[int]]:
-    by_length: dict[int, list[int]] = {}
-    for r in rows:
-        by_length.setdefault(len(codes[r]), []).append(r)
-    return by_length
-
-
-def _unshift(values: np.ndarray, by: int) -> np.ndarray:
-    """values[..., k + by] at k (INF past the end): the completion once ``by`` more are counted."""
-    if not by:
-        return values
-    out = np.full_like(values, INF)
-    out[..., :-by] = values[..., by:]
-    return out
-
-
-def _backward_dp(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, goal: np.ndarray,
-                 counts: Sequence[int], depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """(after, before), each (rows, C+1, tokens+1, depth): the completion costs of rows of one
-    length when k cells counted by the row total are read so far, ending on ``goal`` counted
-    cells. With nothing counted (``counts`` all 0, depth 1, goal 0) these are the plain bounds."""
-    g, n = tokens.shape
-    n_cols = prices.shape[1]
-    match = costs.match[tokens]  # (g, n, state)
-    ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
-    after = np.full((g, n_cols + 1, n + 1, depth), INF)
-    before = np.full_like(after, INF)
-    after[np.arange(g), n_cols, n, goal] = 0.0
-    before[:, n_cols] = _insert_closure(after[:, n_cols], ins_tail)
-    for j in range(n_cols - 1, -1, -1):
-        step = np.full((g, n + 1, depth), INF)
-        for s in STATES:
-            price = prices[:, j, s][:, None, None]
-            ahead = _unshift(before[:, j + 1], counts[s])
-            step = np.minimum(step, ahead + costs.drop[s] + price)
-            if n:
-                step[:, :n] = np.minimum(step[:, :n], ahead[:, 1:] + match[:, :, s][:, :, None] + price)
-        after[:, j] = step
-        before[:, j] = _insert_closure(step, ins)
-    return after, before
-
-
-def rows_to_bounds(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: _CostTables) -> list[RowBounds]:
-    """``RowBounds`` of every row, ``prices[r, c, s]`` added to the cost of state s at column c
-    of row r; rows with the same number of tokens go through the DP together."""
-    out: list[RowBounds | None] = [None] * len(codes)
-    for n, rows in _rows_by_length(codes, range(len(codes))).items():
-        tokens = np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n)
-        after, before = _backward_dp(tokens, prices[rows], costs, np.zeros(len(rows), dtype=int), (0, 0, 0), 1)
-        for k, r in enumerate(rows):
-            out[r] = RowBounds(after[k, ..., 0], before[k, ..., 0])
-    return [b for b in out if b is not None]
+def rows_to_minima(codes: Sequence[tuple[int, ...]], prices: np.ndarray, costs: RowCosts) -> np.ndarray:
+    """Each row's cheapest priced reading's cost, ``prices[r, c, s]`` added to state s at (r, c)."""
+    tokens, lengths = codes_to_padded(codes)
+    return rows_to_best_readings(tokens, lengths, prices, costs)[0]
 
 
 # --- enumeration of a window of readings ------------------------------------------------------
 
 
 def rows_to_windows(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
-                    prices: np.ndarray, costs: _CostTables, budgets: np.ndarray, limit: int) -> list[list[Candidate]]:
+                    prices: np.ndarray, costs: RowCosts, budgets: np.ndarray, limit: int) -> list[list[Candidate]]:
     """Every reading of each row whose priced cost is at most ``budgets[r]`` and whose counted
     cells (``counts[s]`` is 1 when the row total counts state s) number ``targets[r]`` (any
     number when None), in lexicographic order of states, at most ``limit`` per row.
 
-    Breadth first over the columns, all rows of one token count at once: a prefix is kept only
-    while some completion of it both meets the row's total and fits its budget (the exact
-    completion costs of ``_backward_dp``), so every prefix kept leads to at least one reading and
-    keeping a row's ``limit`` smallest prefixes keeps the prefixes of its ``limit`` first readings."""
+    Depth first over the columns, one row at a time (``row_dp.window_readings``): a prefix is
+    followed only while some completion of it both meets the row's total and fits its budget
+    (the exact completion costs), so every prefix followed
+    leads to a reading."""
     out: list[list[Candidate]] = [[] for _ in codes]
     for group in counted_groups(codes, targets, counts, prices.shape[1]):
-        rows = group.rows
-        after, _ = _backward_dp(group.tokens, prices[rows], costs, group.goal, group.counts, group.depth)
-        owner, states, damage = _breadth_first(group.tokens, prices[rows], costs, after.transpose(0, 1, 3, 2),
-                                               np.array(group.counts, dtype=int), budgets[rows] + _EPS, limit)
+        rows, group_prices = group.rows, np.ascontiguousarray(prices[group.rows], dtype=float)
+        owner, states, damage = window_readings(group.tokens, group_prices, group.goal, group.counts,
+                                                budgets[rows] + _EPS, limit, *costs.arrays)
         for k, vector, cost in zip(owner.tolist(), states.tolist(), damage.tolist(), strict=True):
             out[rows[k]].append(Candidate(tuple(vector), int(round(cost))))
     return out
@@ -371,10 +297,9 @@ class CountedGroup:
     that follow how many counted cells a reading has so far."""
 
     rows: list[int]
-    tokens: np.ndarray  # (rows, tokens)
-    goal: np.ndarray  # counted cells each row must end on (0 when not counted)
-    counts: tuple[int, int, int]  # 1 for each state the row total counts (all 0 when not printed)
-    depth: int  # counted cells tracked: 0 .. max goal
+    tokens: np.ndarray  # (rows, tokens), int64
+    goal: np.ndarray  # counted cells each row must end on (0 when not counted), int64
+    counts: np.ndarray  # 1 for each state the row total counts (all 0 when not printed), int64
 
 
 def counted_groups(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
@@ -386,157 +311,52 @@ def counted_groups(codes: Sequence[tuple[int, ...]], targets: Sequence[int | Non
             groups.setdefault((len(row), targets[r] is not None), []).append(r)
     out = []
     for (n, counted), rows in groups.items():
-        goal = np.array([targets[r] if counted else 0 for r in rows], dtype=int)
-        out.append(CountedGroup(rows, np.array([codes[r] for r in rows], dtype=int).reshape(len(rows), n), goal,
-                                (int(counts[0]), int(counts[1]), int(counts[2])) if counted else (0, 0, 0),
-                                int(goal.max()) + 1))
+        goal = np.array([targets[r] if counted else 0 for r in rows], dtype=np.int64)
+        out.append(CountedGroup(rows, np.array([codes[r] for r in rows], dtype=np.int64).reshape(len(rows), n), goal,
+                                np.array(counts if counted else (0, 0, 0), dtype=np.int64)))
     return out
-
-
-def _breadth_first(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, after: np.ndarray,
-                   counts: np.ndarray, budget: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, states, damage) of every reading of rows of one token count within ``budget``;
-    ``after[row, j, k, i]`` completes tokens i: on columns j: with k counted (``_backward_dp``)."""
-    g, n = tokens.shape
-    n_cols = prices.shape[1]
-    match = costs.match[tokens]  # (g, n, state)
-    ins, ins_tail = costs.insert[tokens], costs.insert_tail[tokens]
-    owner = np.arange(g)
-    counted = np.zeros(g, dtype=int)
-    start = np.full((g, n + 1), INF)
-    start[:, 0] = 0.0
-    dp = _keep_finishing(forward_closure(start, ins), after[owner, 0, counted], budget[owner])
-    states = np.zeros((g, 0), dtype=np.int8)
-    priced = np.zeros(g)
-    depth = after.shape[2]
-    for j in range(n_cols):
-        parent = np.repeat(np.arange(len(owner)), 3)
-        state = np.tile(np.array(STATES), len(owner))
-        row = owner[parent]
-        price = prices[row, j, state]
-        base = dp[parent]
-        step = base + (costs.drop[state] + price)[:, None]
-        if n:
-            step[:, 1:] = np.minimum(step[:, 1:], base[:, :-1] + match[row, :, state] + price[:, None])
-        now = counted[parent] + counts[state]
-        completion = after[row, j + 1, np.minimum(now, depth - 1)]
-        completion[now >= depth] = INF
-        step = _keep_finishing(forward_closure(step, (ins_tail if j + 1 == n_cols else ins)[row]), completion, budget[row])
-        alive = np.flatnonzero(step.min(axis=1, initial=INF) < INF)
-        alive = alive[_first_per_row(row[alive], limit)]
-        owner, counted, dp = row[alive], now[alive], step[alive]
-        states = np.concatenate([states[parent[alive]], state[alive, None].astype(np.int8)], axis=1)
-        priced = priced[parent[alive]] + price[alive]
-    return owner, states, dp[:, n] - priced
 
 
 def rows_to_open_cells(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
-                       prices: np.ndarray, costs: _CostTables, budgets: np.ndarray) -> np.ndarray:
+                       prices: np.ndarray, costs: RowCosts, budgets: np.ndarray) -> np.ndarray:
     """open[r, c, s]: some reading of row r meeting its total, with state s at column c, has a
     priced cost within ``budgets[r]``. Exact, without enumerating readings: the cheapest reading
-    through (c, s) is the forward DP to column c, the move onto it, and the backward DP after it."""
-    n_cols = prices.shape[1]
-    out = np.zeros((len(codes), n_cols, 3), dtype=bool)
-    for group in counted_groups(codes, targets, counts, n_cols):
-        rows, tokens, step_counts, n = group.rows, group.tokens, group.counts, group.tokens.shape[1]
-        _, before = _backward_dp(tokens, prices[rows], costs, group.goal, step_counts, group.depth)
-        forward = _forward_dp(tokens, prices[rows], costs, step_counts, group.depth)
-        match = costs.match[tokens]  # (g, n, state)
-        budget = budgets[rows][:, None, None] + _EPS
-        for j in range(n_cols):
-            for s in STATES:
-                price = prices[rows, j, s][:, None, None]
-                ahead = _unshift(before[:, j + 1], step_counts[s])  # (g, n + 1, depth): k counted before the move
-                through = forward[:, j] + costs.drop[s] + price + ahead
-                if n:
-                    through[:, :n] = np.minimum(through[:, :n], forward[:, j, :n] + match[:, :, s][:, :, None] + price + ahead[:, 1:])
-                out[rows, j, s] = (through <= budget).any(axis=(1, 2))
+    through (c, s) is the forward DP to column c, the move onto it, and the completion after it
+    (``row_dp.open_cells``)."""
+    out = np.zeros((len(codes), prices.shape[1], 3), dtype=bool)
+    for group in counted_groups(codes, targets, counts, prices.shape[1]):
+        rows, group_prices = group.rows, np.ascontiguousarray(prices[group.rows], dtype=float)
+        out[rows] = open_cells(group.tokens, group_prices, group.goal, group.counts, budgets[rows] + _EPS, *costs.arrays)
     return out
 
 
-def _forward_dp(tokens: np.ndarray, prices: np.ndarray, costs: _CostTables, counts: Sequence[int], depth: int) -> np.ndarray:
-    """forward[row, j, i, k]: the cheapest priced alignment of tokens :i to columns :j with k
-    counted cells, the insertions before column j included (the mirror of ``_backward_dp``)."""
-    g, n = tokens.shape
-    n_cols = prices.shape[1]
-    match = costs.match[tokens]
-    inside = insert_prefix(costs.insert[tokens])[:, :, None]
-    tail = insert_prefix(costs.insert_tail[tokens])[:, :, None]
-    forward = np.full((g, n_cols + 1, n + 1, depth), INF)
-    start = np.full((g, n + 1, depth), INF)
-    start[:, 0, 0] = 0.0
-    forward[:, 0] = closure_by_prefix(start, tail if n_cols == 0 else inside)
-    for j in range(n_cols):
-        step = np.full((g, n + 1, depth), INF)
-        for s in STATES:
-            price = prices[:, j, s][:, None, None]
-            here = forward[:, j]
-            if counts[s]:
-                shifted = np.full_like(here, INF)
-                shifted[..., counts[s]:] = here[..., :-counts[s]]
-                here = shifted
-            step = np.minimum(step, here + costs.drop[s] + price)
-            if n:
-                step[:, 1:] = np.minimum(step[:, 1:], here[:, :-1] + match[:, :, s][:, :, None] + price)
-        forward[:, j + 1] = closure_by_prefix(step, tail if j + 1 == n_cols else inside)
-    return forward
-
-
-def _keep_finishing(dp: np.ndarray, completion: np.ndarray, budget: np.ndarray) -> np.ndarray:
-    """dp with the entries that no completion brings within budget set to INF."""
-    return np.where(dp + completion <= budget[:, None], dp, INF)
-
-
-def _first_per_row(owner: np.ndarray, limit: int) -> np.ndarray:
-    """Mask of the first ``limit`` entries of each row (entries are grouped by row, in order)."""
-    first = np.searchsorted(owner, owner, side="left")
-    return np.arange(len(owner)) - first < limit
-
-
 def align_row(tokens: Sequence[str], states: Sequence[int], model: DamageModel) -> RowAlignment:
-    """The cheapest edit script from ``states`` to ``tokens`` (the reading the cost refers to),
-    with the token each column got and a count of each kind of repair. Among equally cheap
-    moves, a match before a drop before an insertion."""
-    codes, cols, n = tokens_to_codes(tokens), len(states), len(tokens)
-    match = [[model.match_cost(t, s) for s in STATES] for t in (BLANK, FILLED, HOLLOW)]
-    drop = [model.drop_cost(s) for s in STATES]
-    inserts = ([model.insert_cost(c, False) for c in codes], [model.insert_cost(c, True) for c in codes])
-    cost = [[INF] * (n + 1) for _ in range(cols + 1)]
-    move = [[0] * (n + 1) for _ in range(cols + 1)]  # 0 match, 1 drop, 2 insert
-    cost[0][0] = 0.0
-    for j in range(cols + 1):
-        here, previous = cost[j], cost[j - 1] if j else None
-        insert = inserts[j == cols]
-        for i in range(n + 1):
-            if not (i or j):
-                continue
-            best, how = INF, 0
-            if previous is not None:
-                if i and previous[i - 1] + match[codes[i - 1]][states[j - 1]] < best:
-                    best, how = previous[i - 1] + match[codes[i - 1]][states[j - 1]], 0
-                if previous[i] + drop[states[j - 1]] < best:
-                    best, how = previous[i] + drop[states[j - 1]], 1
-            if i and here[i - 1] + insert[i - 1] < best:
-                best, how = here[i - 1] + insert[i - 1], 2
-            here[i], move[j][i] = best, how
-    observed = [""] * cols
-    counts = {"extra_marks": 0, "extra_blanks": 0, "dropped_blanks": 0, "dropped_marks": 0}
-    changed: list[int] = []
-    j, i = cols, n
-    while (j, i) != (0, 0):
-        how = move[j][i]
-        if how == 0:
-            j, i = j - 1, i - 1
-            observed[j] = tokens[i]
-            if match[codes[i]][states[j]]:
-                changed.append(j)
-        elif how == 1:
-            j -= 1
-            counts["dropped_blanks" if states[j] == NONE else "dropped_marks"] += 1
-        else:
-            i -= 1
-            counts["extra_blanks" if codes[i] == BLANK else "extra_marks"] += 1
-    return RowAlignment(tuple(observed), changed=tuple(sorted(changed)), cost=int(round(cost[cols][n])), **counts)
+    """The cheapest edit script from ``states`` to ``tokens`` (``rows_to_alignments``)."""
+    return rows_to_alignments([tokens], [states], model)[0]
+
+
+def rows_to_alignments(rows: Sequence[Sequence[str]], states: Sequence[Sequence[int]], model: DamageModel) -> tuple[RowAlignment, ...]:
+    """The cheapest edit script from each row's ``states`` to its ``tokens`` (the reading the cost
+    refers to), with the token each column got and a count of each kind of repair. Among
+    equally cheap moves, a match before a drop before an insertion (``row_dp.aligned_tokens``)."""
+    codes = [tokens_to_codes(r) for r in rows]
+    tokens, lengths = codes_to_padded(codes)
+    n_cols = len(states[0]) if len(states) else 0
+    grid = np.array(states, dtype=np.int64).reshape(len(states), n_cols)
+    matched, cost = aligned_tokens(tokens, lengths, grid, *model_to_tables(model).arrays)
+    out = []
+    for row, row_codes, row_states, taken, row_cost in zip(rows, codes, grid.tolist(), matched.tolist(), cost.tolist(), strict=True):
+        used = set(taken)
+        extra = [row_codes[i] for i in range(len(row_codes)) if i not in used]
+        dropped = [s for s, i in zip(row_states, taken, strict=True) if i < 0]
+        out.append(RowAlignment(
+            observed=tuple(row[i] if i >= 0 else "" for i in taken),
+            extra_marks=sum(c != BLANK for c in extra), extra_blanks=sum(c == BLANK for c in extra),
+            dropped_blanks=sum(s == NONE for s in dropped), dropped_marks=sum(s != NONE for s in dropped),
+            changed=tuple(j for j, (i, s) in enumerate(zip(taken, row_states, strict=True)) if i >= 0 and model.match_cost(row_codes[i], s)),
+            cost=int(round(row_cost)),
+        ))
+    return tuple(out)
 
 
 # --- the master problem -----------------------------------------------------------------------
@@ -844,7 +664,7 @@ class _Solver:
     totals: tuple[_Total, ...] = ()
     codes: list[tuple[int, ...]] = field(default_factory=list)
     pool: _Pool | None = None
-    costs: _CostTables | None = None
+    costs: RowCosts | None = None
     solves: int = 0
     complete: bool = True
 
@@ -857,7 +677,7 @@ class _Solver:
     def price(self, duals: np.ndarray) -> _Pricing:
         assert self.costs is not None
         prices = duals_to_prices(duals, self.totals, len(self.codes), self.evidence.n_columns)
-        row_min = np.array([b.before[0, 0] for b in rows_to_bounds(self.codes, prices, self.costs)])
+        row_min = rows_to_minima(self.codes, prices, self.costs)
         bound = float(row_min.sum() + sum(pi * t.value for pi, t in zip(duals, self.totals, strict=True)))
         return _Pricing(prices, row_min, bound)
 
@@ -871,9 +691,8 @@ class _Solver:
         """The pricing at the duals with the best Lagrangian bound (``matrix_duals``) and whether
         the LP relaxation is infeasible (the totals cannot all hold even fractionally)."""
         assert self.costs is not None
-        costs = pad_costs(self.costs.match, self.costs.drop, self.costs.insert, self.costs.insert_tail)
         counted = [self.rule.counts(s) for s in STATES]
-        found = search_duals(self.codes, self.totals, counted, self.evidence.n_columns, costs, self.model.max_rounds)
+        found = search_duals(self.codes, self.totals, counted, self.evidence.n_columns, self.costs, self.model.max_rounds)
         self.solves += found.solves
         assert self.pool is not None
         for r, states, cost in found.readings:
@@ -1454,7 +1273,7 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
         proven, solves, undecided = found.proven, solves + found.solves, found.undecided
     confidence, ambiguous = cells_to_confidence(proven, solution.objective, flat.n_rows, evidence.n_columns)
     states = tuple(tuple(int(s) for s in flat.states[i]) for i in solution.chosen)
-    alignments = tuple(align_row(row.tokens, st, model) for row, st in zip(evidence.rows, states, strict=True))
+    alignments = rows_to_alignments([row.tokens for row in evidence.rows], states, model)
     return Recovery(
         states=states,
         confidence=confidence,

@@ -1,23 +1,17 @@
-"""The pricing side of matrix recovery: the vectorised DP and trace back, the dual search's
+"""The pricing side of matrix recovery: the compiled row DP and trace back, the dual search's
 bound, and the enumeration of a window of readings (which must find exactly the readings a
 brute force over every state vector finds)."""
 
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 import numpy as np
 import pytest
 
-from extractors.matrix_duals import (
-    codes_to_padded,
-    duals_to_prices,
-    forward_to_best_readings,
-    pad_costs,
-    search_duals,
-    tokens_to_forward,
-)
+from extractors.matrix_duals import duals_to_prices, search_duals
 from extractors.matrix_recovery import (
     STATES,
     Candidate,
@@ -27,11 +21,13 @@ from extractors.matrix_recovery import (
     align_row,
     evidence_to_recovery,
     model_to_tables,
-    rows_to_bounds,
+    rows_to_alignments,
+    rows_to_minima,
     rows_to_open_cells,
     rows_to_windows,
     tokens_to_codes,
 )
+from extractors.row_dp import codes_to_padded, rows_to_best_readings
 from tests.matrix_corpus import make_corpus
 
 MARKS = ("", "●", "○")
@@ -41,30 +37,59 @@ def random_rows(rng: random.Random, n_rows: int, n_cols: int) -> list[tuple[str,
     return [tuple(rng.choice(MARKS) for _ in range(n_cols + rng.choice((-1, 0, 0, 1, 2)))) for _ in range(n_rows)]
 
 
-def padded_costs(model: DamageModel):
-    t = model_to_tables(model)
-    return pad_costs(t.match, t.drop, t.insert, t.insert_tail)
+def reference_cost(tokens: tuple[str, ...], states: tuple[int, ...], model: DamageModel) -> float:
+    """The edit distance from ``states`` to ``tokens``, written out plainly: the oracle the
+    compiled DPs are checked against."""
+    codes = tokens_to_codes(tokens)
+    cost = [[math.inf] * (len(codes) + 1) for _ in range(len(states) + 1)]
+    for j in range(len(states) + 1):
+        for i in range(len(codes) + 1):
+            if not (i or j):
+                cost[j][i] = 0.0
+                continue
+            options = []
+            if j and i:
+                options.append(cost[j - 1][i - 1] + model.match_cost(codes[i - 1], states[j - 1]))
+            if j:
+                options.append(cost[j - 1][i] + model.drop_cost(states[j - 1]))
+            if i:
+                options.append(cost[j][i - 1] + model.insert_cost(codes[i - 1], j == len(states)))
+            cost[j][i] = min(options)
+    return cost[-1][-1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_alignment_is_the_plain_edit_distance_and_accounts_for_every_token(seed: int) -> None:
+    rng = random.Random(50 + seed)
+    model = DamageModel()
+    n_cols = 6
+    rows = random_rows(rng, 40, n_cols)
+    states = [tuple(rng.choice(STATES) for _ in range(n_cols)) for _ in rows]
+    for row, vector, alignment in zip(rows, states, rows_to_alignments(rows, states, model), strict=True):
+        assert alignment.cost == reference_cost(row, vector, model)
+        assert alignment == align_row(row, vector, model)
+        kept = n_cols - alignment.dropped_blanks - alignment.dropped_marks
+        assert kept + alignment.extra_marks + alignment.extra_blanks == len(row)
+        assert sum(1 for t in alignment.observed if t) <= sum(1 for t in row if t)
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_best_reading_is_the_dp_minimum_and_its_damage_the_edit_distance(seed: int) -> None:
+def test_best_reading_is_the_cheapest_of_every_state_vector_and_its_damage_the_edit_distance(seed: int) -> None:
     rng = random.Random(seed)
     model = DamageModel()
-    n_cols = 7
+    n_cols = 5
     rows = random_rows(rng, 12, n_cols)
     codes = [tokens_to_codes(r) for r in rows]
     prices = np.array([[[rng.choice((0.0, 0.5, -0.5, 1.25)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
-    tokens = codes_to_padded(codes)
-    costs = padded_costs(model)
-    forward = tokens_to_forward(tokens, prices, costs)
-    states, damage = forward_to_best_readings(tokens, prices, forward, costs)
+    tokens, lengths = codes_to_padded(codes)
+    best, states, damage = rows_to_best_readings(tokens, lengths, prices, model_to_tables(model))
+    every = list(itertools.product(STATES, repeat=n_cols))
     for r, row in enumerate(rows):
-        priced = damage[r] + prices[r, np.arange(n_cols), states[r]].sum()
-        assert priced == pytest.approx(forward[r, -1, -1])
-        assert align_row(row, tuple(states[r]), model).cost == damage[r]
-    unpriced = rows_to_bounds(codes, np.zeros_like(prices), model_to_tables(model))
-    plain = tokens_to_forward(tokens, np.zeros_like(prices), costs)
-    assert [b.before[0, 0] for b in unpriced] == pytest.approx(list(plain[:, -1, -1]))
+        brute = min(reference_cost(row, v, model) + prices[r, np.arange(n_cols), v].sum() for v in every)
+        assert best[r] == pytest.approx(brute)
+        assert damage[r] + prices[r, np.arange(n_cols), states[r]].sum() == pytest.approx(best[r])
+        assert reference_cost(row, tuple(states[r]), model) == damage[r]
+    assert list(rows_to_minima(codes, prices, model_to_tables(model))) == pytest.approx(list(best))
 
 
 def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
@@ -75,7 +100,7 @@ def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
         recovery = evidence_to_recovery(evidence)
         solver = _Solver(evidence, recovery.rule, DamageModel())
         found = search_duals(solver.codes, solver.totals, [recovery.rule.counts(s) for s in STATES],
-                             evidence.n_columns, padded_costs(DamageModel()), 60)
+                             evidence.n_columns, model_to_tables(DamageModel()), 60)
         assert found.feasible
         assert found.bound <= recovery.cost + 1e-6
         assert recovery.cost - found.bound < 3  # and it is a useful bound, not a trivial one
@@ -102,7 +127,7 @@ def test_window_enumeration_finds_exactly_the_readings_within_budget(seed: int) 
     codes = [tokens_to_codes(r) for r in rows]
     prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
     tables = model_to_tables(model)
-    budgets = np.array([b.before[0, 0] + 4.0 for b in rows_to_bounds(codes, prices, tables)])
+    budgets = rows_to_minima(codes, prices, tables) + 4.0
     every = list(itertools.product(STATES, repeat=n_cols))  # lexicographic
     for rule in RowTotalRule:
         counts = [int(rule.counts(s)) for s in STATES]
@@ -113,7 +138,7 @@ def test_window_enumeration_finds_exactly_the_readings_within_budget(seed: int) 
             for states in every:
                 if targets[r] is not None and sum(rule.counts(s) for s in states) != targets[r]:
                     continue
-                damage = align_row(row, states, model).cost
+                damage = int(reference_cost(row, states, model))
                 if damage + prices[r, np.arange(n_cols), states].sum() <= budgets[r] + 1e-6:
                     expected.append(Candidate(states, damage))
             assert found[r] == expected
@@ -132,7 +157,7 @@ def test_open_cells_are_exactly_the_cells_some_reading_within_budget_takes(seed:
     codes = [tokens_to_codes(r) for r in rows]
     prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
     tables = model_to_tables(DamageModel())
-    budgets = np.array([b.before[0, 0] + rng.choice((0.0, 2.0, 5.0)) for b in rows_to_bounds(codes, prices, tables)])
+    budgets = rows_to_minima(codes, prices, tables) + np.array([rng.choice((0.0, 2.0, 5.0)) for _ in rows])
     for rule in RowTotalRule:
         counts = [int(rule.counts(s)) for s in STATES]
         targets = [rng.choice([None, *range(n_cols + 1)]) for _ in rows]
