@@ -1125,6 +1125,7 @@ class ForcedLp:
         self.highs.setOptionValue("presolve", "off")  # re-solves start from the last basis; presolve would discard it
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
         self.duals: np.ndarray | None = None  # of the totals, at the last solve
+        self.start: highspy.HighsBasis | None = None  # the unforced LP's optimal basis
         self.upper = np.full(k, highspy.kHighsInf)  # 0 for the readings excluded from every solution within the cap
 
     def exclude(self, readings: np.ndarray) -> None:
@@ -1134,10 +1135,13 @@ class ForcedLp:
             self.highs.changeColsBounds(len(readings), readings.astype(np.int32), np.zeros(len(readings)), np.zeros(len(readings)))
 
     def solve(self) -> None:
-        """Solve the pool's LP (so the forced checks start from its basis) and keep its duals."""
+        """Solve the pool's LP and keep its duals and basis: each forced check starts from that
+        basis, one row away from its own optimum, not from the last check's (measured on the
+        benchmark: as fast, and its duals rule out more pairs)."""
         self.highs.run()
         assert self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal  # the pool holds the solution just found
         self.duals = np.asarray(self.highs.getSolution().row_dual[self.flat.n_rows:])
+        self.start = self.highs.getBasis()
 
     def fits(self, members: np.ndarray, cap: float) -> bool:
         """Whether the LP with the row of ``members`` forced onto them fits under ``cap``; False
@@ -1148,6 +1152,8 @@ class ForcedLp:
         upper = np.where(np.isin(row, members), np.minimum(self.upper[row], 1.0), 0.0)
         self.highs.changeColsBounds(len(row), row, np.zeros(len(row)), upper)
         self.highs.setOptionValue("objective_bound", cap + _EPS)
+        if self.start is not None:
+            self.highs.setBasis(self.start)
         self.highs.run()
         status = self.highs.getModelStatus()
         value = self.highs.getInfo().objective_function_value
