@@ -136,6 +136,10 @@ class ReadingMaster:
                            block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32), block.data)
         return len(new)
 
+    def weights(self) -> np.ndarray:
+        """Each pooled reading's value in the last solution, in the order added."""
+        return np.asarray(self.highs.getSolution().col_value[self.n_slack :], dtype=float)
+
     def solve(self) -> tuple[float, np.ndarray, bool]:
         """(LP value, duals of the totals, whether every total holds without slack)."""
         self.highs.run()
@@ -151,6 +155,7 @@ class DualSearch:
     feasible: bool  # the LP relaxation meets every total without slack
     solves: int
     readings: tuple[tuple[int, tuple[int, ...], int], ...]  # (row, states, damage) the LP saw
+    weights: np.ndarray  # each reading's value in the last LP solution (its fractional reading)
 
 
 def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], counted: Sequence[bool],
@@ -190,4 +195,4 @@ def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], 
                 break  # no new reading at these prices: the LP is optimal over every reading
         if feasible:
             break
-    return DualSearch(best_duals, best_bound, feasible, solves, tuple(master.readings))
+    return DualSearch(best_duals, best_bound, feasible, solves, tuple(master.readings), master.weights())

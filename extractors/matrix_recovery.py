@@ -72,10 +72,13 @@ they put above the cap is fixed at 0 in the LP from then on, which tightens it, 
 ``ambiguity_solves`` counts as ambiguous (``Recovery.undecided``): the search may over-flag,
 never under-flag.
 When a MILP stops on ``time_limit`` (only far larger matrices than plans print), the solution
-found still meets every total but is not proven optimal (``Recovery.limited``): no proof is
-searched for, and every (cell, other state) that a reading within the Lagrangian window of
-``G + margin`` realises is flagged, found per cell by a forward and a backward DP
-(``rows_to_open_cells``), which is sound whatever the true optimum is.
+found, or when it found none the LP's fractional reading rounded and repaired until every total
+holds (``matrix_repair``), still meets every total but is not proven optimal
+(``Recovery.limited``): no proof is searched for, and every (cell, other state) that a reading
+within the Lagrangian window of ``G + margin`` realises is flagged, found per cell by a forward
+and a backward DP (``rows_to_open_cells``), which is sound whatever the true optimum is. Only
+when the repair cannot meet every total either does each row take its cheapest priced reading,
+with every cell flagged and the missed totals listed.
 ``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
 for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
 tied at the optimum).
@@ -93,8 +96,9 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
-from .matrix_duals import duals_to_prices, quiet_highs, search_duals
-from .row_dp import RowCosts, aligned_tokens, codes_to_padded, open_cells, rows_to_best_readings, window_readings
+from .matrix_duals import DualSearch, duals_to_prices, quiet_highs, search_duals
+from .matrix_repair import RepairRows, lp_to_start, repair_to_totals, totals_to_masks
+from .row_dp import RowCosts, aligned_tokens, codes_to_padded, counted_best, open_cells, rows_to_best_readings, window_readings
 
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)
@@ -137,7 +141,7 @@ class DamageModel:
     soft_candidates: int = 150  # at most this many readings per row and window in that case
     max_candidates: int = 3000  # per row and window; beyond it the result is not certified
     max_rounds: int = 60  # column-generation rounds
-    time_limit: float = 60.0  # seconds per MILP solve: a safety net only (the result is then not certified)
+    time_limit: float = 2.0  # seconds per MILP solve, a safety net: 15x the corpus's slowest (0.14 s); the result is then not certified
     ambiguity_nodes: int = 100  # branch-and-bound nodes per forced solve; undecided cells count as ambiguous
     ambiguity_solves: int = 40  # LP and MILP solves for the whole search for other readings of one matrix
     soft_nodes: int = 2000  # branch-and-bound nodes the fewest-violations MILP may use to beat the L1 reading
@@ -667,6 +671,7 @@ class _Solver:
     costs: RowCosts | None = None
     solves: int = 0
     complete: bool = True
+    relaxation: DualSearch | None = None  # the column generation's last LP, for ``repaired``
 
     def __post_init__(self) -> None:
         self.totals = independent_totals(evidence_to_totals(self.evidence, self.rule))
@@ -694,6 +699,7 @@ class _Solver:
         counted = [self.rule.counts(s) for s in STATES]
         found = search_duals(self.codes, self.totals, counted, self.evidence.n_columns, self.costs, self.model.max_rounds)
         self.solves += found.solves
+        self.relaxation = found
         assert self.pool is not None
         for r, states, cost in found.readings:
             self.pool.add(r, [Candidate(states, cost)])
@@ -730,6 +736,7 @@ class _Solver:
             if isinstance(trial, _Solution) and (best is None or trial.objective < best[0].objective - _EPS):
                 best = trial, trial_flat
             if trial is SEARCH_LIMIT or (isinstance(trial, _Solution) and not trial.optimal):  # a wider pool would not solve either
+                best = best or self.repaired(pricing)
                 return self.unsolved(pricing, trial_flat) if best is None else self.limited(pricing, *best)
             if best is None:
                 if window >= self.model.max_window:
@@ -759,6 +766,37 @@ class _Solver:
             flat, solution = self.rebased(solution, flat, pricing, needed)
         proven = solution.objective <= pricing.optimum_floor() + _EPS
         return _Outcome(self.rule, flat, self.totals, solution, pricing, proven or self.complete, self.solves)
+
+    def repaired(self, pricing: _Pricing) -> tuple[_Solution, _Flat] | None:
+        """The LP's fractional reading rounded and repaired until every total holds
+        (``matrix_repair``), as a solution over the pool; None when the repair cannot meet them."""
+        assert self.relaxation is not None and self.pool is not None and self.costs is not None
+        targets = [row.total for row in self.evidence.rows]
+        counts = [int(self.rule.counts(s)) for s in STATES]
+        readings = self.relaxation.readings
+        meets = [targets[r] is None or sum(counts[x] for x in vector) == targets[r] for r, vector, _ in readings]
+        n_rows, n_columns = len(self.codes), self.evidence.n_columns
+        states, damage, has = lp_to_start(readings, self.relaxation.weights, meets, n_rows, n_columns)
+        rows = RepairRows([None] * n_rows, [None] * n_rows, [None] * n_rows)
+        for group in counted_groups(self.codes, targets, counts, n_columns):
+            for k, r in enumerate(group.rows):
+                rows.tokens[r], rows.goal[r], rows.counts[r] = group.tokens[k : k + 1], group.goal[k : k + 1], group.counts
+        for r in np.flatnonzero(~has):  # the LP gave the row no reading meeting its total: its cheapest one
+            if rows.tokens[r] is not None:
+                _, found, cost = counted_best(rows.tokens[r], np.zeros((1, n_columns, 3)), rows.goal[r], rows.counts[r],
+                                              np.array([INF]), *self.costs.arrays)
+                states[r], damage[r] = found[0], cost[0]
+        columns = [t for t in self.totals if t.kind != "row"]
+        repaired = repair_to_totals(states, damage, rows, totals_to_masks(columns, n_columns),
+                                    np.array([t.value for t in columns], dtype=float), self.costs)
+        if repaired.missed or any(rows.tokens[r] is None and targets[r] is not None for r in range(n_rows)):
+            return None
+        for r in range(n_rows):
+            self.pool.add(r, [Candidate(tuple(int(x) for x in repaired.states[r]), int(round(repaired.damage[r])))])
+        flat = self.pool_flat(pricing, -1.0)
+        index = {(r, v.tobytes()): k for k, (r, v) in enumerate(zip(flat.owner.tolist(), flat.states, strict=True))}
+        chosen = np.array([index[(r, repaired.states[r].astype(flat.states.dtype).tobytes())] for r in range(n_rows)])
+        return _Solution(chosen, float(flat.cost[chosen].sum()), (), False), flat
 
     def unsolved(self, pricing: _Pricing, flat: _Flat) -> _Outcome:
         """What is left when a solver limit stopped the search before any reading meeting every

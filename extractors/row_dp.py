@@ -394,3 +394,54 @@ def aligned_tokens(tokens, lengths, states, match, drop, insert, insert_tail):  
                 i -= 1
     return matched, cost
 
+
+
+@njit(f"Tuple((float64[:], int64[:, :], float64[:]))(int64[:, :], float64[:, :, :], int64[:], int64[:], float64[:], {_COSTS})",
+      cache=True, nogil=True)
+def counted_best(tokens, prices, goal, counts, budget, match, drop, insert, insert_tail):  # pragma: no cover - compiled
+    """Each row's cheapest priced reading that ends on ``goal[r]`` counted cells, if one is within
+    ``budget[r]``: (priced cost, states, damage without the prices); INF and zeros for a row
+    with none (the band of ``_band`` keeps the DP to what the budget can reach)."""
+    n_rows, n = tokens.shape
+    n_cols = prices.shape[1]
+    depth = goal.max() + 1 if n_rows else 1
+    after = np.empty((n_cols + 1, depth, n + 1))
+    before = np.empty((n_cols + 1, depth, n + 1))
+    lo, hi = np.zeros(n_cols + 1, dtype=_INT), np.zeros(n_cols + 1, dtype=_INT)
+    best = np.full(n_rows, INF)
+    states = np.zeros((n_rows, n_cols), dtype=_INT)
+    damage = np.zeros(n_rows)
+    for r in range(n_rows):
+        _band(tokens[r], prices[r], budget[r], lo, hi, match, drop, insert, insert_tail)
+        if hi[0] < lo[0]:
+            continue
+        _completion(tokens[r], prices[r], goal[r], counts, lo, hi, after, before, match, drop, insert, insert_tail)
+        if before[0, 0, 0] > budget[r]:
+            continue
+        best[r] = before[0, 0, 0]
+        j, k, i = 0, 0, 0
+        while j < n_cols or i < n:
+            here = before[j, k, i]
+            moved = False
+            if j < n_cols and abs(after[j, k, i] - here) < EPS:
+                for s in range(3):
+                    k2 = k + counts[s]
+                    if k2 > goal[r]:
+                        continue
+                    price = prices[r, j, s]
+                    if i < n and abs(before[j + 1, k2, i + 1] + match[tokens[r, i], s] + price - here) < EPS:
+                        states[r, j], moved = s, True
+                        damage[r] += match[tokens[r, i], s]
+                        j, k, i = j + 1, k2, i + 1
+                        break
+                    if abs(before[j + 1, k2, i] + drop[s] + price - here) < EPS:
+                        states[r, j], moved = s, True
+                        damage[r] += drop[s]
+                        j, k = j + 1, k2
+                        break
+            if not moved:
+                if i == n:  # unreachable: every finite entry came from one of the moves above
+                    break
+                damage[r] += insert_tail[tokens[r, i]] if j == n_cols else insert[tokens[r, i]]
+                i += 1
+    return best, states, damage

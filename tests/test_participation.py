@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from extractors.base import ExtractContext
@@ -261,6 +262,56 @@ def test_a_search_stopped_on_its_limit_flags_at_least_what_the_full_search_does(
     assert all(limited.ambiguous[r][c] for r, c in cells if full.ambiguous[r][c])
     assert sum(map(sum, limited.ambiguous)) >= sum(map(sum, full.ambiguous)) > 0
     assert limited.undecided > 0
+
+
+@pytest.mark.parametrize("seed", [1003, 1012, 1018, 1024])
+def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every_total_holds(seed, monkeypatch) -> None:
+    # every MILP stops on its limit at once (as on a matrix far larger than plans print): the LP's
+    # fractional reading, rounded and repaired (matrix_repair), must still meet every printed
+    # total, beat the marks as printed, and leave no wrong cell unflagged
+    import extractors.matrix_recovery as recovery_module
+
+    monkeypatch.setattr(recovery_module, "solve_milp", lambda *args, **kwargs: recovery_module.SEARCH_LIMIT)
+    case = make_case(seed)
+    ev, _ = matrix_to_evidence(matrices_of(case.text)[0])
+    recovery = evidence_to_recovery(ev)
+    assert recovery.limited and not recovery.certified and recovery.violated == ()
+    assert all(c.printed == c.recovered for c in total_checks(ev, recovery.states, recovery.rule))
+    truth = [p.states for p in case.projects]
+    cells = [(r, c) for r in range(len(truth)) for c in range(ev.n_columns)]
+    right = sum(recovery.states[r][c] == truth[r][c] for r, c in cells)
+    naive = sum((list(row.tokens) + [""] * ev.n_columns)[c] == ("", "●", "○")[truth[r][c]] for r, row in enumerate(ev.rows)
+                for c in range(ev.n_columns))
+    assert right >= naive
+    assert all(recovery.ambiguous[r][c] for r, c in cells if recovery.states[r][c] != truth[r][c])
+
+
+def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> None:
+    # from each row's cheapest reading (no total considered but its own), the penalty repair
+    # alone must reach every per-member and grand total, each row still on its own total
+    from extractors.matrix_recovery import STATES, _Solver, counted_groups, row_total_rules
+    from extractors.matrix_repair import RepairRows, repair_to_totals, totals_to_masks
+    from extractors.row_dp import counted_best
+
+    ev, _ = matrix_to_evidence(matrices_of(make_case(1007).text)[0])
+    solver = _Solver(ev, row_total_rules(ev)[0], DamageModel())
+    targets = [row.total for row in ev.rows]
+    counts = [int(solver.rule.counts(s)) for s in STATES]
+    n_rows, n_columns = len(ev.rows), ev.n_columns
+    rows = RepairRows([None] * n_rows, [None] * n_rows, [None] * n_rows)
+    states, damage = np.zeros((n_rows, n_columns), dtype=np.int64), np.zeros(n_rows)
+    for group in counted_groups(solver.codes, targets, counts, n_columns):
+        _, found, cost = counted_best(group.tokens, np.zeros((len(group.rows), n_columns, 3)), group.goal, group.counts,
+                                      np.full(len(group.rows), np.inf), *solver.costs.arrays)
+        for k, r in enumerate(group.rows):
+            rows.tokens[r], rows.goal[r], rows.counts[r] = group.tokens[k : k + 1], group.goal[k : k + 1], group.counts
+            states[r], damage[r] = found[k], cost[k]
+    columns = [t for t in solver.totals if t.kind != "row"]
+    masks, values = totals_to_masks(columns, n_columns), np.array([t.value for t in columns], dtype=float)
+    start_missed = np.abs(masks[:, np.arange(n_columns) * 3 + states].sum(axis=2).sum(axis=1) - values).sum()
+    repaired = repair_to_totals(states, damage, rows, masks, values, solver.costs)
+    assert start_missed > 0 and repaired.missed == 0
+    assert all(c.printed == c.recovered for c in total_checks(ev, repaired.states.tolist(), solver.rule))
 
 
 def test_a_search_stopped_before_any_solution_flags_every_cell_and_lists_the_missed_totals() -> None:
