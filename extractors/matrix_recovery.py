@@ -321,6 +321,17 @@ def counted_groups(codes: Sequence[tuple[int, ...]], targets: Sequence[int | Non
     return out
 
 
+def codes_to_repair_rows(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
+                         n_cols: int) -> RepairRows:
+    """Each row as the repair's counted DP takes it (``counted_groups``, one row at a time)."""
+    n_rows = len(codes)
+    rows = RepairRows([None] * n_rows, [None] * n_rows, [None] * n_rows)
+    for group in counted_groups(codes, targets, counts, n_cols):
+        for k, r in enumerate(group.rows):
+            rows.tokens[r], rows.goal[r], rows.counts[r] = group.tokens[k : k + 1], group.goal[k : k + 1], group.counts
+    return rows
+
+
 def rows_to_open_cells(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
                        prices: np.ndarray, costs: RowCosts, budgets: np.ndarray) -> np.ndarray:
     """open[r, c, s]: some reading of row r meeting its total, with state s at column c, has a
@@ -447,6 +458,11 @@ class _Flat:
 
     def subset(self, keep: np.ndarray) -> _Flat:
         return _Flat(self.owner[keep], self.states[keep], self.cost[keep], self.n_rows)
+
+    def positions(self, states: np.ndarray) -> np.ndarray:
+        """The index of each row's reading ``states[r]`` (rows, columns), which the pool holds."""
+        index = {(r, vector.tobytes()): k for k, (r, vector) in enumerate(zip(self.owner.tolist(), self.states, strict=True))}
+        return np.array([index[(r, vector.astype(self.states.dtype).tobytes())] for r, vector in enumerate(states)], dtype=int)
 
 
 def total_weights(flat: _Flat, total: _Total) -> np.ndarray:
@@ -777,10 +793,7 @@ class _Solver:
         meets = [targets[r] is None or sum(counts[x] for x in vector) == targets[r] for r, vector, _ in readings]
         n_rows, n_columns = len(self.codes), self.evidence.n_columns
         states, damage, has = lp_to_start(readings, self.relaxation.weights, meets, n_rows, n_columns)
-        rows = RepairRows([None] * n_rows, [None] * n_rows, [None] * n_rows)
-        for group in counted_groups(self.codes, targets, counts, n_columns):
-            for k, r in enumerate(group.rows):
-                rows.tokens[r], rows.goal[r], rows.counts[r] = group.tokens[k : k + 1], group.goal[k : k + 1], group.counts
+        rows = codes_to_repair_rows(self.codes, targets, counts, n_columns)
         for r in np.flatnonzero(~has):  # the LP gave the row no reading meeting its total: its cheapest one
             if rows.tokens[r] is not None:
                 _, found, cost = counted_best(rows.tokens[r], np.zeros((1, n_columns, 3)), rows.goal[r], rows.counts[r],
@@ -794,8 +807,7 @@ class _Solver:
         for r in range(n_rows):
             self.pool.add(r, [Candidate(tuple(int(x) for x in repaired.states[r]), int(round(repaired.damage[r])))])
         flat = self.pool_flat(pricing, -1.0)
-        index = {(r, v.tobytes()): k for k, (r, v) in enumerate(zip(flat.owner.tolist(), flat.states, strict=True))}
-        chosen = np.array([index[(r, repaired.states[r].astype(flat.states.dtype).tobytes())] for r in range(n_rows)])
+        chosen = flat.positions(repaired.states)
         return _Solution(chosen, float(flat.cost[chosen].sum()), (), False), flat
 
     def unsolved(self, pricing: _Pricing, flat: _Flat) -> _Outcome:
@@ -866,9 +878,7 @@ class _Solver:
         assert self.pool is not None
         wider = self.pool.flat()
         wider = wider.subset(pricing.window(wider, window))
-        index = {(r, states.tobytes()): k for k, (r, states) in enumerate(zip(wider.owner.tolist(), wider.states, strict=True))}
-        chosen = np.array([index[(r, flat.states[k].tobytes())] for r, k in enumerate(solution.chosen.tolist())])
-        return wider, replace(solution, chosen=chosen)
+        return wider, replace(solution, chosen=wider.positions(flat.states[solution.chosen]))
 
     def pool_flat(self, pricing: _Pricing, window: float) -> _Flat:
         """The pool's readings inside the priced window (all when ``window`` < 0) that meet their

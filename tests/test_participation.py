@@ -289,8 +289,8 @@ def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every
 def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> None:
     # from each row's cheapest reading (no total considered but its own), the penalty repair
     # alone must reach every per-member and grand total, each row still on its own total
-    from extractors.matrix_recovery import STATES, _Solver, counted_groups, row_total_rules
-    from extractors.matrix_repair import RepairRows, repair_to_totals, totals_to_masks
+    from extractors.matrix_recovery import STATES, _Solver, codes_to_repair_rows, row_total_rules
+    from extractors.matrix_repair import repair_to_totals, totals_to_masks
     from extractors.row_dp import counted_best
 
     ev, _ = matrix_to_evidence(matrices_of(make_case(1007).text)[0])
@@ -298,14 +298,12 @@ def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> N
     targets = [row.total for row in ev.rows]
     counts = [int(solver.rule.counts(s)) for s in STATES]
     n_rows, n_columns = len(ev.rows), ev.n_columns
-    rows = RepairRows([None] * n_rows, [None] * n_rows, [None] * n_rows)
+    rows = codes_to_repair_rows(solver.codes, targets, counts, n_columns)
     states, damage = np.zeros((n_rows, n_columns), dtype=np.int64), np.zeros(n_rows)
-    for group in counted_groups(solver.codes, targets, counts, n_columns):
-        _, found, cost = counted_best(group.tokens, np.zeros((len(group.rows), n_columns, 3)), group.goal, group.counts,
-                                      np.full(len(group.rows), np.inf), *solver.costs.arrays)
-        for k, r in enumerate(group.rows):
-            rows.tokens[r], rows.goal[r], rows.counts[r] = group.tokens[k : k + 1], group.goal[k : k + 1], group.counts
-            states[r], damage[r] = found[k], cost[k]
+    for r in range(n_rows):
+        _, found, cost = counted_best(rows.tokens[r], np.zeros((1, n_columns, 3)), rows.goal[r], rows.counts[r],
+                                      np.array([np.inf]), *solver.costs.arrays)
+        states[r], damage[r] = found[0], cost[0]
     columns = [t for t in solver.totals if t.kind != "row"]
     masks, values = totals_to_masks(columns, n_columns), np.array([t.value for t in columns], dtype=float)
     start_missed = np.abs(masks[:, np.arange(n_columns) * 3 + states].sum(axis=2).sum(axis=1) - values).sum()
