@@ -3,10 +3,12 @@
 The LP relaxation of the matrix problem (one reading per row, every total) over a growing pool
 of readings is held in one HiGHS model (``ReadingMaster``): readings join as columns and each
 round re-solves from the last basis. Its duals price every cell; the cheapest reading of every
-row under those prices comes from the compiled row DP (``row_dp.best_readings``). It stops when the LP value is within ``CONVERGED`` of the Lagrangian bound
-``sum_r best_r + pi . totals``, which bounds every reading meeting the totals from below.
-Wentges smoothing keeps the duals from oscillating; slack on a total is priced in steps so
-early duals stay moderate.
+row under those prices comes from the compiled row DP (``row_dp.best_readings``). It stops
+when the LP value is within ``CONVERGED`` of the Lagrangian bound ``sum_r best_r + pi . totals``,
+which bounds every reading meeting the totals from below. Wentges smoothing keeps the duals
+from oscillating; slack on a total is priced in steps so early duals stay moderate. The last
+LP's fractional reading is kept too (``DualSearch.weights``), for the repair on the
+solver-limit path (``matrix_repair``).
 
 Used by ``matrix_recovery``, which enumerates the readings inside the window these duals admit.
 """

@@ -283,8 +283,7 @@ def rows_to_windows(codes: Sequence[tuple[int, ...]], targets: Sequence[int | No
 
     Depth first over the columns, one row at a time (``row_dp.window_readings``): a prefix is
     followed only while some completion of it both meets the row's total and fits its budget
-    (the exact completion costs), so every prefix followed
-    leads to a reading."""
+    (the exact completion costs), so every prefix followed leads to a reading."""
     out: list[list[Candidate]] = [[] for _ in codes]
     for group in counted_groups(codes, targets, counts, prices.shape[1]):
         rows, group_prices = group.rows, np.ascontiguousarray(prices[group.rows], dtype=float)
