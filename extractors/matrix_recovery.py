@@ -98,7 +98,7 @@ from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
 from .matrix_duals import DualSearch, duals_to_prices, quiet_highs, search_duals
 from .matrix_repair import RepairRows, lp_to_start, repair_to_totals, totals_to_masks
-from .row_dp import RowCosts, aligned_tokens, codes_to_padded, counted_best, open_cells, rows_to_best_readings, window_readings
+from .row_dp import RowCosts, codes_to_padded, counted_best, open_cells, rows_to_aligned, rows_to_best_readings, window_readings
 
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)
@@ -352,12 +352,12 @@ def align_row(tokens: Sequence[str], states: Sequence[int], model: DamageModel) 
 def rows_to_alignments(rows: Sequence[Sequence[str]], states: Sequence[Sequence[int]], model: DamageModel) -> tuple[RowAlignment, ...]:
     """The cheapest edit script from each row's ``states`` to its ``tokens`` (the reading the cost
     refers to), with the token each column got and a count of each kind of repair. Among
-    equally cheap moves, a match before a drop before an insertion (``row_dp.aligned_tokens``)."""
+    equally cheap moves, a match before a drop before an insertion (``row_dp.rows_to_aligned``)."""
     codes = [tokens_to_codes(r) for r in rows]
     tokens, lengths = codes_to_padded(codes)
     n_cols = len(states[0]) if len(states) else 0
     grid = np.array(states, dtype=np.int64).reshape(len(states), n_cols)
-    matched, cost = aligned_tokens(tokens, lengths, grid, *model_to_tables(model).arrays)
+    matched, cost = rows_to_aligned(tokens, lengths, grid, model_to_tables(model))
     out = []
     for row, row_codes, row_states, taken, row_cost in zip(rows, codes, grid.tolist(), matched.tolist(), cost.tolist(), strict=True):
         used = set(taken)

@@ -58,18 +58,30 @@ def codes_to_padded(codes: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.nd
 def rows_to_best_readings(tokens: np.ndarray, lengths: np.ndarray, prices: np.ndarray,
                           costs: RowCosts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(priced cost, states, damage) of each row's cheapest priced reading (``best_readings``)."""
-    return best_readings(tokens, lengths, np.ascontiguousarray(prices, dtype=float), *costs.arrays)
+    return best_readings(tokens, lengths, np.ascontiguousarray(prices, dtype=float), *costs.arrays)[:3]
 
 
-@njit(f"Tuple((float64[:], int64[:, :], float64[:]))(int64[:, :], int64[:], float64[:, :, :], {_COSTS})",
+def rows_to_aligned(tokens: np.ndarray, lengths: np.ndarray, states: np.ndarray, costs: RowCosts) -> tuple[np.ndarray, np.ndarray]:
+    """The cheapest edit script from each row's ``states`` to its tokens: (the token index each
+    column got, -1 for a dropped one; the script's cost). ``best_readings`` with every other
+    state barred."""
+    barred = np.full(states.shape + (3,), INF)
+    np.put_along_axis(barred, states[:, :, None], 0.0, axis=2)
+    _, _, damage, matched = best_readings(tokens, lengths, barred, *costs.arrays)
+    return matched, damage
+
+
+@njit(f"Tuple((float64[:], int64[:, :], float64[:], int64[:, :]))(int64[:, :], int64[:], float64[:, :, :], {_COSTS})",
       cache=True, nogil=True)
 def best_readings(tokens, lengths, prices, match, drop, insert, insert_tail):  # pragma: no cover - compiled
     """Each row's cheapest priced reading: (priced cost, states (R, C), damage without the
-    prices). Row r's tokens are ``tokens[r, :lengths[r]]``."""
+    prices, the token index each column got or -1 for a dropped one). Row r's tokens are
+    ``tokens[r, :lengths[r]]``."""
     n_rows, n_cols = prices.shape[0], prices.shape[1]
     best = np.zeros(n_rows)
     states = np.zeros((n_rows, n_cols), dtype=_INT)
     damage = np.zeros(n_rows)
+    matched = np.full((n_rows, n_cols), -1, dtype=_INT)
     f = np.empty((n_cols + 1, tokens.shape[1] + 1))  # f[j, i]: tokens :i on columns :j, insertions after j paid
     for r in range(n_rows):
         n = lengths[r]
@@ -97,7 +109,7 @@ def best_readings(tokens, lengths, prices, match, drop, insert, insert_tail):  #
                 t = tokens[r, i - 1]
                 for s in range(3):
                     if abs(f[j - 1, i - 1] + match[t, s] + prices[r, j - 1, s] - here) < EPS:
-                        states[r, j - 1], moved = s, True
+                        states[r, j - 1], matched[r, j - 1], moved = s, i - 1, True
                         damage[r] += match[t, s]
                         j, i = j - 1, i - 1
                         break
@@ -112,7 +124,7 @@ def best_readings(tokens, lengths, prices, match, drop, insert, insert_tail):  #
                 t = tokens[r, i - 1]
                 damage[r] += insert_tail[t] if j == n_cols else insert[t]
                 i -= 1
-    return best, states, damage
+    return best, states, damage, matched
 
 
 @njit(cache=True, nogil=True)
@@ -358,42 +370,6 @@ def open_cells(tokens, prices, goal, counts, budget, match, drop, insert, insert
                         v = min(v, f[j + 1, k, i - 1] + (insert_tail[tokens[r, i - 1]] if last else insert[tokens[r, i - 1]]))
                     f[j + 1, k, i] = v
     return out
-
-
-@njit(f"Tuple((int64[:, :], float64[:]))(int64[:, :], int64[:], int64[:, :], {_COSTS})", cache=True, nogil=True)
-def aligned_tokens(tokens, lengths, states, match, drop, insert, insert_tail):  # pragma: no cover - compiled
-    """The cheapest edit script from each row's ``states`` to its tokens: (the token index each
-    column got, -1 for a dropped one; the script's cost)."""
-    n_rows, n_cols = states.shape
-    matched = np.full((n_rows, n_cols), -1, dtype=_INT)
-    cost = np.zeros(n_rows)
-    f = np.empty((n_cols + 1, tokens.shape[1] + 1))
-    for r in range(n_rows):
-        n = lengths[r]
-        f[0, 0] = 0.0
-        for i in range(1, n + 1):
-            f[0, i] = f[0, i - 1] + (insert_tail[tokens[r, i - 1]] if n_cols == 0 else insert[tokens[r, i - 1]])
-        for j in range(n_cols):
-            s, last = states[r, j], j + 1 == n_cols
-            for i in range(n + 1):
-                v = f[j, i] + drop[s]
-                if i:
-                    t = tokens[r, i - 1]
-                    v = min(v, f[j, i - 1] + match[t, s], f[j + 1, i - 1] + (insert_tail[t] if last else insert[t]))
-                f[j + 1, i] = v
-        cost[r] = f[n_cols, n]
-        j, i = n_cols, n
-        while j or i:
-            here = f[j, i]
-            if j and i and abs(f[j - 1, i - 1] + match[tokens[r, i - 1], states[r, j - 1]] - here) < EPS:
-                matched[r, j - 1] = i - 1
-                j, i = j - 1, i - 1
-            elif j and abs(f[j - 1, i] + drop[states[r, j - 1]] - here) < EPS:
-                j -= 1
-            else:
-                i -= 1
-    return matched, cost
-
 
 
 @njit(f"Tuple((float64[:], int64[:, :], float64[:]))(int64[:, :], float64[:, :, :], int64[:], int64[:], float64[:], {_COSTS})",
