@@ -1009,10 +1009,7 @@ def find_alternatives(
         return bound.rule_out(pairs_left, lp.duals, cap)
 
     open_pairs = learn(open_pairs)
-    per_row: dict[int, int] = {}
-    for key in open_pairs:
-        per_row[key[0]] = per_row.get(key[0], 0) + 1
-    for r in sorted(per_row, key=lambda row: (-per_row[row], row)):  # the most pairs one LP may rule out first
+    for r in rows_by_nearest_alternative(bound, lp.duals, solution, {key[0] for key in open_pairs}):
         if solves >= model.ambiguity_solves:
             break
         if not any(key[0] == r for key in open_pairs):
@@ -1038,6 +1035,18 @@ def find_alternatives(
             _prove(flat, solution.chosen, chosen, value, pairs, proven)
             open_pairs = learn(open_pairs)
     return _Alternatives(proven, solves, undecided)
+
+
+def rows_by_nearest_alternative(bound: PoolBound, duals: np.ndarray | None, solution: _Solution, rows: set[int]) -> list[int]:
+    """``rows`` ordered by the Lagrangian bound of their cheapest other reading, lowest first: the
+    forced LPs of those rows leave duals that decide the most pairs within the solve budget
+    (measured against most open pairs first: corpus flags 1875 -> 1845, 100 x 30 359/108/55 ->
+    328/114/40)."""
+    flat = bound.flat
+    bounds = np.where(np.arange(len(flat.cost)) != solution.chosen[flat.owner], bound.reading_bounds(duals), INF)
+    nearest = np.full(flat.n_rows, INF)
+    np.minimum.at(nearest, flat.owner, bounds)
+    return sorted(rows, key=lambda r: (float(nearest[r]), r))
 
 
 class PoolBound:
