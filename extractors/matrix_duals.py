@@ -122,7 +122,7 @@ class ReadingMaster:
         if not new:
             return 0
         self.seen.update((r, states[r].tobytes()) for r in new)
-        self.readings += [(r, tuple(int(x) for x in states[r]), int(round(cost[r]))) for r in new]
+        self.readings += [(r, tuple(states[r].tolist()), int(round(cost[r]))) for r in new]
         picked = states[new]
         onehot = np.zeros((len(new), self.n_columns, 3))
         np.put_along_axis(onehot, picked[:, :, None], 1.0, axis=2)

@@ -940,10 +940,13 @@ def meets_row_totals(flat: _Flat, totals: Sequence[_Total]) -> np.ndarray:
     """Per reading, whether it meets its row's printed total (the column-generation readings
     need not; no solution takes one that does not)."""
     ok = np.ones(len(flat.cost), dtype=bool)
-    for total in totals:
-        if total.kind == "row":
-            mine = flat.owner == total.index
-            ok[mine] = np.isin(flat.states[mine], list(total.states)).sum(axis=1) == total.value
+    for states in {t.states for t in totals if t.kind == "row"}:  # one state set per row-total rule
+        target = np.full(flat.n_rows, -1)
+        for total in totals:
+            if total.kind == "row" and total.states == states:
+                target[total.index] = total.value
+        mine = target[flat.owner]
+        ok &= (mine < 0) | (np.isin(flat.states, list(states)).sum(axis=1) == mine)
     return ok
 
 
