@@ -789,8 +789,11 @@ class _Solver:
         targets = [row.total for row in self.evidence.rows]
         counts = [int(self.rule.counts(s)) for s in STATES]
         readings = self.relaxation.readings
-        meets = [targets[r] is None or sum(counts[x] for x in vector) == targets[r] for r, vector, _ in readings]
         n_rows, n_columns = len(self.codes), self.evidence.n_columns
+        lp_flat = _Flat(np.array([r for r, _, _ in readings], dtype=int),
+                        np.array([v for _, v, _ in readings], dtype=int).reshape(len(readings), n_columns),
+                        np.array([c for _, _, c in readings], dtype=float), n_rows)
+        meets = meets_row_totals(lp_flat, self.totals).tolist()
         states, damage, has = lp_to_start(readings, self.relaxation.weights, meets, n_rows, n_columns)
         rows = codes_to_repair_rows(self.codes, targets, counts, n_columns)
         for r in np.flatnonzero(~has):  # the LP gave the row no reading meeting its total: its cheapest one

@@ -205,6 +205,17 @@ def _completion(tokens, prices, goal, counts, lo, hi, after, before, match, drop
                 before[j, k, i] = min(after[j, k, i], before[j, k, i + 1] + (insert_tail[t] if j == n_cols else insert[t]))
 
 
+@njit(cache=True, nogil=True)
+def _reachable(tokens, prices, goal, counts, budget, lo, hi, after, before, match, drop, insert, insert_tail):  # pragma: no cover
+    """``_band`` then ``_completion`` for one row; False when no reading meeting ``goal`` fits
+    ``budget`` (then the buffers need not be filled)."""
+    _band(tokens, prices, budget, lo, hi, match, drop, insert, insert_tail)
+    if hi[0] < lo[0]:
+        return False
+    _completion(tokens, prices, goal, counts, lo, hi, after, before, match, drop, insert, insert_tail)
+    return before[0, 0, 0] <= budget
+
+
 @njit(cache=True)
 def _grown(owner, found, damage):  # pragma: no cover - compiled
     bigger = 2 * len(owner)
@@ -241,10 +252,8 @@ def window_readings(tokens, prices, goal, counts, budget, limit, match, drop, in
     chosen = np.zeros(n_cols, dtype=np.int8)
     lo, hi = np.zeros(n_cols + 1, dtype=_INT), np.zeros(n_cols + 1, dtype=_INT)
     for r in range(n_rows):
-        _band(tokens[r], prices[r], budget[r], lo, hi, match, drop, insert, insert_tail)
-        if hi[0] < lo[0]:
+        if not _reachable(tokens[r], prices[r], goal[r], counts, budget[r], lo, hi, after, before, match, drop, insert, insert_tail):
             continue
-        _completion(tokens[r], prices[r], goal[r], counts, lo, hi, after, before, match, drop, insert, insert_tail)
         alive = False
         for i in range(n + 1):
             v = 0.0 if i == 0 else dp[0, i - 1] + (insert_tail[tokens[r, i - 1]] if n_cols == 0 else insert[tokens[r, i - 1]])
@@ -323,10 +332,8 @@ def open_cells(tokens, prices, goal, counts, budget, match, drop, insert, insert
     f = np.empty((n_cols + 1, depth, n + 1))  # f[j, k, i]: tokens :i on columns :j, k counted, insertions after j paid
     lo, hi = np.zeros(n_cols + 1, dtype=_INT), np.zeros(n_cols + 1, dtype=_INT)
     for r in range(n_rows):
-        _band(tokens[r], prices[r], budget[r], lo, hi, match, drop, insert, insert_tail)
-        if hi[0] < lo[0]:
+        if not _reachable(tokens[r], prices[r], goal[r], counts, budget[r], lo, hi, after, before, match, drop, insert, insert_tail):
             continue
-        _completion(tokens[r], prices[r], goal[r], counts, lo, hi, after, before, match, drop, insert, insert_tail)
         reach = goal[r] + 1
         f[:] = INF
         f[0, 0, 0] = 0.0
@@ -388,11 +395,7 @@ def counted_best(tokens, prices, goal, counts, budget, match, drop, insert, inse
     states = np.zeros((n_rows, n_cols), dtype=_INT)
     damage = np.zeros(n_rows)
     for r in range(n_rows):
-        _band(tokens[r], prices[r], budget[r], lo, hi, match, drop, insert, insert_tail)
-        if hi[0] < lo[0]:
-            continue
-        _completion(tokens[r], prices[r], goal[r], counts, lo, hi, after, before, match, drop, insert, insert_tail)
-        if before[0, 0, 0] > budget[r]:
+        if not _reachable(tokens[r], prices[r], goal[r], counts, budget[r], lo, hi, after, before, match, drop, insert, insert_tail):
             continue
         best[r] = before[0, 0, 0]
         j, k, i = 0, 0, 0
