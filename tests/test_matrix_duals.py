@@ -37,6 +37,11 @@ def random_rows(rng: random.Random, n_rows: int, n_cols: int) -> list[tuple[str,
     return [tuple(rng.choice(MARKS) for _ in range(n_cols + rng.choice((-1, 0, 0, 1, 2)))) for _ in range(n_rows)]
 
 
+def random_prices(rng: random.Random, n_rows: int, n_cols: int, choices: tuple[float, ...]) -> np.ndarray:
+    """prices[r, c, s], each drawn from ``choices``."""
+    return np.array([[[rng.choice(choices) for _ in STATES] for _ in range(n_cols)] for _ in range(n_rows)])
+
+
 def reference_cost(tokens: tuple[str, ...], states: tuple[int, ...], model: DamageModel) -> float:
     """The edit distance from ``states`` to ``tokens``, written out plainly: the oracle the
     compiled DPs are checked against."""
@@ -80,7 +85,7 @@ def test_best_reading_is_the_cheapest_of_every_state_vector_and_its_damage_the_e
     n_cols = 5
     rows = random_rows(rng, 12, n_cols)
     codes = [tokens_to_codes(r) for r in rows]
-    prices = np.array([[[rng.choice((0.0, 0.5, -0.5, 1.25)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
+    prices = random_prices(rng, len(rows), n_cols, (0.0, 0.5, -0.5, 1.25))
     tokens, lengths = codes_to_padded(codes)
     best, states, damage = rows_to_best_readings(tokens, lengths, prices, model_to_tables(model))
     every = list(itertools.product(STATES, repeat=n_cols))
@@ -125,7 +130,7 @@ def test_window_enumeration_finds_exactly_the_readings_within_budget(seed: int) 
     n_cols = 5
     rows = random_rows(rng, 8, n_cols)
     codes = [tokens_to_codes(r) for r in rows]
-    prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
+    prices = random_prices(rng, len(rows), n_cols, (0.0, 0.5, -1.0))
     tables = model_to_tables(model)
     budgets = rows_to_minima(codes, prices, tables) + 4.0
     every = list(itertools.product(STATES, repeat=n_cols))  # lexicographic
@@ -155,7 +160,7 @@ def test_open_cells_are_exactly_the_cells_some_reading_within_budget_takes(seed:
     n_cols = 6
     rows = random_rows(rng, 10, n_cols)
     codes = [tokens_to_codes(r) for r in rows]
-    prices = np.array([[[rng.choice((0.0, 0.5, -1.0)) for _ in STATES] for _ in range(n_cols)] for _ in rows])
+    prices = random_prices(rng, len(rows), n_cols, (0.0, 0.5, -1.0))
     tables = model_to_tables(DamageModel())
     budgets = rows_to_minima(codes, prices, tables) + np.array([rng.choice((0.0, 2.0, 5.0)) for _ in rows])
     for rule in RowTotalRule:
