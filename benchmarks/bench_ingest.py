@@ -17,7 +17,7 @@ REPEAT = 3
 
 def baseline_seconds() -> float:
     from extractors.readers import read_document
-    from extractors.segment import document_to_blocks
+    from extractors.tables.segment import document_to_blocks
 
     started = time.perf_counter()
     for path in sorted(SEEDS.glob("*.txt")):

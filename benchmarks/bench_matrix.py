@@ -32,11 +32,11 @@ REPEAT_BELOW = 3.0
 
 
 def parse_seconds(text: str):
-    from extractors.document import BlockKind
-    from extractors.gazetteer import default_gazetteer
-    from extractors.participation import block_to_matrices, matrix_to_evidence
+    from extractors.content.participation import block_to_matrices, matrix_to_evidence
+    from extractors.model.document import BlockKind
+    from extractors.normalize.gazetteer import default_gazetteer
     from extractors.readers import read_document
-    from extractors.segment import document_to_blocks
+    from extractors.tables.segment import document_to_blocks
 
     started = time.perf_counter()
     document = read_document(text.encode("utf-8"), "matrix.txt")
@@ -70,8 +70,8 @@ class CaseResult:
 
 
 def run_case(seed: int, n_members: int, n_projects: int, target: float) -> CaseResult:
-    from extractors.gazetteer import default_gazetteer
-    from extractors.matrix_recovery import evidence_to_recovery
+    from extractors.matrix.recovery import evidence_to_recovery
+    from extractors.normalize.gazetteer import default_gazetteer
     from tests.matrix_corpus import make_case
 
     default_gazetteer()  # loading the reference data is not per-matrix cost

@@ -1,8 +1,8 @@
 """NLP cost over seeds/: how much of the run time of the GiNZA-using extractors is NLP.
 
-Runs every extractor whose module uses ``extractors.nlp`` (found by reading the modules, so a new
+Runs every extractor whose module uses ``extractors.normalize.nlp`` (found by reading the modules, so a new
 one is included without editing this file) over every sample, and reports per extractor its time,
-the part spent inside ``extractors.nlp`` (``NLP_TIMER``) and that share. The model load is timed
+the part spent inside ``extractors.normalize.nlp`` (``NLP_TIMER``) and that share. The model load is timed
 apart: it happens once per process, not per document. Baseline (same run): reading the bytes,
 decoding and segmenting every sample, the least any pipeline must do; ratios are against it.
 """
@@ -21,24 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 REPEAT = 3
 _USES_NLP_RE = re.compile(
-    r"^\s*(?:from \. import [^\n]*\bnlp\b|from \.nlp import|from extractors(?:\.nlp| import [^\n]*\bnlp\b))", re.M
+    r"^\s*(?:from extractors\.normalize(?:\.nlp| import [^\n]*\bnlp\b))", re.M
 )
 
 
 def nlp_extractors() -> list[Any]:
     """The metrics and regions extractors, and an instance of every other concrete Extractor
-    defined in a module of ``extractors`` that imports ``extractors.nlp``."""
-    import extractors
-    from extractors.base import Extractor
-    from extractors.metrics import MetricsExtractor
-    from extractors.regions import RegionListExtractor
+    defined in a module of ``extractors.content`` that imports ``extractors.normalize.nlp``."""
+    import extractors.content as content
+    from extractors.content.base import Extractor
+    from extractors.content.metrics import MetricsExtractor
+    from extractors.content.regions import RegionListExtractor
 
     found: list[Any] = [MetricsExtractor(), RegionListExtractor()]
-    for info in sorted(pkgutil.iter_modules(extractors.__path__), key=lambda m: m.name):
-        path = Path(extractors.__path__[0]) / f"{info.name}.py"
+    for info in sorted(pkgutil.iter_modules(content.__path__), key=lambda m: m.name):
+        path = Path(content.__path__[0]) / f"{info.name}.py"
         if info.ispkg or info.name == "nlp" or not path.exists() or not _USES_NLP_RE.search(path.read_text("utf-8")):
             continue
-        module = importlib.import_module(f"extractors.{info.name}")
+        module = importlib.import_module(f"extractors.content.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
             known = any(type(e) is cls for e in found)
             if issubclass(cls, Extractor) and cls.__module__ == module.__name__ and not inspect.isabstract(cls) and not known:
@@ -48,7 +48,7 @@ def nlp_extractors() -> list[Any]:
 
 def read_samples() -> list[tuple[Any, tuple[Any, ...]]]:
     from extractors.readers import read_document
-    from extractors.segment import document_to_blocks
+    from extractors.tables.segment import document_to_blocks
 
     out = []
     for path in sorted(SEEDS.glob("*.txt")):
@@ -65,8 +65,8 @@ def baseline_seconds() -> float:
 
 def run_extractor(extractor: Any, samples: list[tuple[Any, tuple[Any, ...]]]) -> tuple[float, float, dict[str, float]]:
     """(seconds, seconds inside NLP, NLP seconds by use) of one pass over the samples."""
-    from extractors.base import ExtractContext
-    from extractors.nlp import NLP_TIMER
+    from extractors.content.base import ExtractContext
+    from extractors.normalize.nlp import NLP_TIMER
 
     seconds, by_use = NLP_TIMER.seconds, dict(NLP_TIMER.by_use)
     started = time.perf_counter()
@@ -79,7 +79,7 @@ def run_extractor(extractor: Any, samples: list[tuple[Any, tuple[Any, ...]]]) ->
 
 def model_load_seconds() -> float:
     """Time to load GiNZA in this process (0 when something loaded it already)."""
-    from extractors import nlp
+    from extractors.normalize import nlp
 
     before = nlp.NLP_TIMER.by_use.get("load", 0.0)
     nlp.ginza()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from extractors.links import comment_refs_to_links, drop_section_refs, link_to_issue
+from extractors.content.links import comment_refs_to_links, drop_section_refs, link_to_issue
 
 from .envelope import DocumentResult
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from extractors.base import Extraction
-from extractors.document import Block, Document
+from extractors.content.base import Extraction
+from extractors.model.document import Block, Document
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import DocumentRow, QualityRow
 

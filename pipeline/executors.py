@@ -9,7 +9,7 @@ Nothing is started before it is needed: when every document comes from the cache
 built, no pool or cluster started. Workers build their stages once (``StagesFactory``, a module-level function such as
 ``pipeline.stages.default_stages``, so it pickles by name): the process pool does it in the
 worker initializer, Dask workers on their first task. GiNZA is loaded lazily, once per worker
-process (``extractors.nlp.ginza`` is cached per process), never once per document.
+process (``extractors.normalize.nlp.ginza`` is cached per process), never once per document.
 
 - ``SerialExecutor``: in this process, with the stages the caller gives (custom stages allowed).
 - ``ProcessExecutor``: ``concurrent.futures.ProcessPoolExecutor`` with ``jobs`` workers

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 
-from extractors.base import ExtractContext, Extraction, Extractor
-from extractors.document import Document
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.model.document import Document
 from extractors.readers import PDF_MAGIC, SUPPORTED_SUFFIXES, ReadFailure, read_document, sniff_media_type
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ROW_TYPE_BY_TABLE
 
@@ -34,13 +34,13 @@ class Stage:
 
 def default_extractors() -> tuple[Extractor, ...]:
     """Every content kind keikaku understands, in the order they run."""
-    from extractors.comments import CommentsExtractor
-    from extractors.kpi import KpiExtractor
-    from extractors.metrics import MetricsExtractor
-    from extractors.participation import ParticipationExtractor
-    from extractors.priority_matrix import PriorityMatrixExtractor
-    from extractors.regions import RegionListExtractor
-    from extractors.timeseries import TimeSeriesExtractor
+    from extractors.content.comments import CommentsExtractor
+    from extractors.content.kpi import KpiExtractor
+    from extractors.content.metrics import MetricsExtractor
+    from extractors.content.participation import ParticipationExtractor
+    from extractors.content.priority_matrix import PriorityMatrixExtractor
+    from extractors.content.regions import RegionListExtractor
+    from extractors.content.timeseries import TimeSeriesExtractor
 
     return (
         ParticipationExtractor(),

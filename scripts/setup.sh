@@ -32,6 +32,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
   .venv/bin/python -c "import spacy; spacy.load('ja_ginza')" >/dev/null  # the model loads offline
   echo "setup: compiling the matrix row DPs (numba, once per machine)" >&2
-  .venv/bin/python -c "import extractors.row_dp"
+  .venv/bin/python -c "import extractors.matrix.row_dp"
   echo "$want" > "$stamp"
 fi

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.amounts import (
+from extractors.normalize.amounts import (
     QUALIFIERS,
     Amount,
     decimal_to_text,

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DUCKDB = "keikaku.duckdb"
 RUN_FILE = "run.json"  # the one output file that differs from run to run (timings, cache hits)
-# Tests that run the extractors need every one of them; extractors.participation is being written.
+# Tests that run the extractors need every one of them; extractors.content.participation is being written.
 needs_pipeline = pytest.mark.skipif(
-    importlib.util.find_spec("extractors.participation") is None, reason="extractors.participation is not written yet"
+    importlib.util.find_spec("extractors.content.participation") is None, reason="extractors.content.participation is not written yet"
 )
 
 

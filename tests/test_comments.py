@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.comments import (
+from extractors.content.base import ExtractContext
+from extractors.content.comments import (
     CommentsExtractor,
     ProjectRef,
     header_labels,
@@ -23,17 +23,17 @@ from extractors.comments import (
     morphemes_to_voice,
     text_to_refs,
 )
-from extractors.document import Document
-from extractors.links import (
+from extractors.content.links import (
     LinkStatus,
     comment_refs_to_links,
     drop_section_refs,
     link_comment_refs,
     name_similarity,
 )
-from extractors.nlp import NLP_TIMER, tokens
+from extractors.model.document import Document
+from extractors.normalize.nlp import NLP_TIMER, tokens
 from extractors.readers import read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import CommentRow, ProjectRow
 
@@ -379,7 +379,7 @@ def test_pair_000_002_with_hand_made_projects(sample_002):
 
 
 def test_pair_000_002_with_the_project_list_extractor(sample_002):
-    priority_matrix = pytest.importorskip("extractors.priority_matrix")
+    priority_matrix = pytest.importorskip("extractors.content.priority_matrix")
     data = (SEEDS / "000_0427b4530d9cecfe.txt").read_bytes()
     listing = read_document(data, "000_0427b4530d9cecfe.txt")
     assert isinstance(listing, Document)

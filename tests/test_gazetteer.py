@@ -1,4 +1,4 @@
-"""The vendored municipality list (schemas.municipalities) and name lookup (extractors.gazetteer)."""
+"""The vendored municipality list (schemas.municipalities) and name lookup (extractors.normalize.gazetteer)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from extractors.gazetteer import (
+from extractors.normalize.gazetteer import (
     FUZZY_THRESHOLD,
     VARIANT_GROUPS,
     Gazetteer,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import ExtractContext, Extraction
-from extractors.kpi import (
+from extractors.content.base import ExtractContext, Extraction
+from extractors.content.kpi import (
     KpiExtractor,
     Reading,
     Role,
@@ -20,7 +20,7 @@ from extractors.kpi import (
     lines_to_goal,
 )
 from extractors.readers import ReadFailure, read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import IndicatorRow
 

@@ -11,8 +11,8 @@ import random
 import numpy as np
 import pytest
 
-from extractors.matrix_duals import duals_to_prices, search_duals
-from extractors.matrix_recovery import (
+from extractors.matrix.duals import duals_to_prices, search_duals
+from extractors.matrix.recovery import (
     STATES,
     Candidate,
     DamageModel,
@@ -27,7 +27,7 @@ from extractors.matrix_recovery import (
     rows_to_windows,
     tokens_to_codes,
 )
-from extractors.row_dp import codes_to_padded, rows_to_best_readings
+from extractors.matrix.row_dp import codes_to_padded, rows_to_best_readings
 from tests.matrix_corpus import make_corpus
 
 MARKS = ("", "●", "○")
@@ -98,7 +98,7 @@ def test_best_reading_is_the_cheapest_of_every_state_vector_and_its_damage_the_e
 
 
 def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
-    from extractors.participation import matrix_to_evidence
+    from extractors.content.participation import matrix_to_evidence
 
     for case in make_corpus(3, first_seed=4100):
         evidence, _ = matrix_to_evidence(case_matrix(case))
@@ -112,11 +112,11 @@ def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
 
 
 def case_matrix(case):
-    from extractors.document import BlockKind
-    from extractors.gazetteer import default_gazetteer
-    from extractors.participation import block_to_matrices
+    from extractors.content.participation import block_to_matrices
+    from extractors.model.document import BlockKind
+    from extractors.normalize.gazetteer import default_gazetteer
     from extractors.readers import read_document
-    from extractors.segment import document_to_blocks
+    from extractors.tables.segment import document_to_blocks
 
     document = read_document(case.text.encode("utf-8"), "matrix.txt")
     blocks = [b for b in document_to_blocks(document) if b.kind is BlockKind.TABLE]  # type: ignore[arg-type]
@@ -176,7 +176,7 @@ def test_open_cells_are_exactly_the_cells_some_reading_within_budget_takes(seed:
 
 
 def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:
-    from extractors.matrix_recovery import _Total
+    from extractors.matrix.recovery import _Total
 
     totals = [_Total("row", 1, 2, frozenset({1, 2})), _Total("existing", 0, 1, frozenset({1})), _Total("new", None, 3, frozenset({2}))]
     prices = duals_to_prices(np.array([1.0, 2.0, 0.5]), totals, 2, 3)
@@ -190,8 +190,8 @@ def test_readings_the_duals_exclude_are_in_no_solution_within_the_cap() -> None:
     # into an exact MILP, gives no solution meeting the totals within the cap
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    from extractors.matrix_recovery import ForcedLp, PoolBound, _Solver, flat_to_matrix, outcome_within, row_total_rules
-    from extractors.participation import matrix_to_evidence
+    from extractors.content.participation import matrix_to_evidence
+    from extractors.matrix.recovery import ForcedLp, PoolBound, _Solver, flat_to_matrix, outcome_within, row_total_rules
     from tests.matrix_corpus import make_case
     from tests.test_participation import matrices_of
 

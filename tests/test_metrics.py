@@ -1,4 +1,4 @@
-"""Figures in running text -> metrics (extractors.metrics): generated corpus with known truth,
+"""Figures in running text -> metrics (extractors.content.metrics): generated corpus with known truth,
 the 001 sample, table tests of figures, periods and metrics, and the NLP cost rules."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors import nlp
-from extractors.base import ExtractContext
-from extractors.metrics import (
+from extractors.normalize import nlp
+from extractors.content.base import ExtractContext
+from extractors.content.metrics import (
     Heading,
     MetricsExtractor,
     Sentence,
@@ -23,7 +23,7 @@ from extractors.metrics import (
     units_to_sentences,
 )
 from extractors.readers import read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from tests.text_corpus import generate_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +152,7 @@ def sentence(text: str, caption: str | None = None, program: str | None = None) 
 
 
 def figure_period(text: str) -> str | None:
-    from extractors.periods import parse_period
+    from extractors.normalize.periods import parse_period
 
     return parse_period(text)
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.document import BlockKind
-from extractors.gazetteer import default_gazetteer
-from extractors.matrix_recovery import (
+from extractors.content.base import ExtractContext
+from extractors.content.participation import ParticipationExtractor, block_to_matrices, matrix_to_evidence
+from extractors.matrix.recovery import (
     EXISTING,
     NEW,
     NONE,
@@ -28,9 +27,10 @@ from extractors.matrix_recovery import (
     independent_totals,
     total_checks,
 )
-from extractors.participation import ParticipationExtractor, block_to_matrices, matrix_to_evidence
+from extractors.model.document import BlockKind
+from extractors.normalize.gazetteer import default_gazetteer
 from extractors.readers import read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code
 from tests.matrix_corpus import make_case, make_corpus
 
@@ -247,7 +247,7 @@ def test_a_search_stopped_on_its_limit_flags_at_least_what_the_full_search_does(
     # another reading within the margin may take is flagged, a superset of the proven flags
     from dataclasses import replace
 
-    from extractors.matrix_recovery import _Solver, outcome_to_recovery, row_total_rules
+    from extractors.matrix.recovery import _Solver, outcome_to_recovery, row_total_rules
 
     case = make_case(seed)  # the corpus's own cases (make_corpus numbers them from 1000)
     matrices = matrices_of(case.text)
@@ -269,7 +269,7 @@ def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every
     # every MILP stops on its limit at once (as on a matrix far larger than plans print): the LP's
     # fractional reading, rounded and repaired (matrix_repair), must still meet every printed
     # total, beat the marks as printed, and leave no wrong cell unflagged
-    import extractors.matrix_recovery as recovery_module
+    import extractors.matrix.recovery as recovery_module
 
     monkeypatch.setattr(recovery_module, "solve_milp", lambda *args, **kwargs: recovery_module.SEARCH_LIMIT)
     case = make_case(seed)
@@ -289,9 +289,9 @@ def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every
 def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> None:
     # from each row's cheapest reading (no total considered but its own), the penalty repair
     # alone must reach every per-member and grand total, each row still on its own total
-    from extractors.matrix_recovery import STATES, _Solver, codes_to_repair_rows, row_total_rules
-    from extractors.matrix_repair import repair_to_totals, totals_to_masks
-    from extractors.row_dp import counted_best
+    from extractors.matrix.recovery import STATES, _Solver, codes_to_repair_rows, row_total_rules
+    from extractors.matrix.repair import repair_to_totals, totals_to_masks
+    from extractors.matrix.row_dp import counted_best
 
     ev, _ = matrix_to_evidence(matrices_of(make_case(1007).text)[0])
     solver = _Solver(ev, row_total_rules(ev)[0], DamageModel())
@@ -315,7 +315,7 @@ def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> N
 def test_a_search_stopped_before_any_solution_flags_every_cell_and_lists_the_missed_totals() -> None:
     # what a solver limit leaves when no reading meeting every total turned up in time: each row's
     # cheapest reading under the LP's prices, nothing presented as sure, the missed totals listed
-    from extractors.matrix_recovery import _Solver, outcome_to_recovery, row_total_rules
+    from extractors.matrix.recovery import _Solver, outcome_to_recovery, row_total_rules
 
     ev, _ = matrix_to_evidence(matrices_of(make_case(1003).text)[0])
     model = DamageModel()

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.document import BBox
-from extractors.kpi import KpiExtractor
+from extractors.content.base import ExtractContext
+from extractors.content.kpi import KpiExtractor
+from extractors.model.document import BBox
 from extractors.readers import ReadFailure, read_document
 from extractors.readers.pdf import dedupe_chars, page_to_items, page_without_duplicate_glyphs, pages_of
-from extractors.segment import document_to_blocks
 from extractors.tables import may_hold_tables
 from extractors.tables.base import CharIndex, chars_in_box, nearest_index
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code
 
 from .pdf_fixtures import ZERO_PAGE_PDF, text_block_to_rows, write_image_only_pdf, write_table_pdf, write_text_pdf

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import ExtractContext, Extraction
-from extractors.comments import CommentsExtractor
-from extractors.document import BBox, Document
-from extractors.kpi import KpiExtractor
+from extractors.content.base import ExtractContext, Extraction
+from extractors.content.comments import CommentsExtractor
+from extractors.content.kpi import KpiExtractor
+from extractors.content.timeseries import TimeSeriesExtractor
+from extractors.model.document import BBox, Document
+from extractors.normalize.textnorm import nfkc_keep_marks
 from extractors.readers import ReadFailure, read_document
-from extractors.segment import document_to_blocks
 from extractors.tables.base import FoundTable, TableCell, chars_to_text
+from extractors.tables.segment import document_to_blocks
 from extractors.tables.stitch import stitch
-from extractors.textnorm import nfkc_keep_marks
-from extractors.timeseries import TimeSeriesExtractor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TRUTHS = sorted(FIXTURES.glob("*.json"))
@@ -116,7 +116,7 @@ def test_participation_pdf_and_text_give_the_truth(name: str) -> None:
 
 
 def test_participation_extractor_reads_pdf_like_text() -> None:
-    participation = pytest.importorskip("extractors.participation")
+    participation = pytest.importorskip("extractors.content.participation")
     extractor = participation.ParticipationExtractor()
     for name in names("participation"):
         rows = lambda doc: [(r.project_number, r.project_name, r.municipality_name, r.status) for r in extract(extractor, doc).participation]  # noqa: E731

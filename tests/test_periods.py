@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.periods import era_year_to_western, find_periods, fiscal_year_of, kanji_to_int, parse_period
+from extractors.normalize.periods import era_year_to_western, find_periods, fiscal_year_of, kanji_to_int, parse_period
 from schemas.validation import is_valid_period
 
 

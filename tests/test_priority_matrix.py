@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.base import ExtractContext, Extraction
-from extractors.document import Line
-from extractors.priority_matrix import (
+from extractors.content.base import ExtractContext, Extraction
+from extractors.content.priority_matrix import (
     Anchor,
     Marker,
     PlacementSettings,
@@ -26,8 +25,9 @@ from extractors.priority_matrix import (
     place_chain,
     text_to_marker,
 )
+from extractors.model.document import Line
 from extractors.readers import ReadFailure, read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import ProjectRow
 

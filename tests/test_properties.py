@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.base import ExtractContext, Extraction
-from extractors.document import Document
+from extractors.content.base import ExtractContext, Extraction
+from extractors.model.document import Document
 from extractors.readers import ReadFailure, read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 from pipeline.stages import default_extractors, renumber_rows
 from schemas.tables import ROW_TYPE_BY_TABLE
 from schemas.validation import validate_rows

@@ -1,4 +1,4 @@
-"""Region lists -> region_members (extractors.regions): generated corpus with known truth, the
+"""Region lists -> region_members (extractors.content.regions): generated corpus with known truth, the
 001 sample's model-project areas, and table tests of the small steps."""
 
 from __future__ import annotations
@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.gazetteer import default_gazetteer
-from extractors.readers import read_document
-from extractors.regions import (
+from extractors.content.base import ExtractContext
+from extractors.content.regions import (
     RegionListExtractor,
     check_counts,
     clean_region_name,
@@ -19,7 +17,9 @@ from extractors.regions import (
     normalize_text,
     text_to_items,
 )
-from extractors.segment import document_to_blocks
+from extractors.normalize.gazetteer import default_gazetteer
+from extractors.readers import read_document
+from extractors.tables.segment import document_to_blocks
 from schemas.municipalities import known_codes
 from schemas.quality import Code, Severity
 from tests.text_corpus import generate_corpus

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from extractors.document import BlockKind
+from extractors.model.document import BlockKind
 from extractors.readers import ReadFailure, read_document
-from extractors.segment import document_to_blocks
+from extractors.tables.segment import document_to_blocks
 
 
 def blocks_of(text: str):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.textnorm import (
+from extractors.normalize.textnorm import (
     MARKS,
     circled_numbers_in,
     circled_to_int,

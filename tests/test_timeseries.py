@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import ExtractContext, Extraction
-from extractors.document import BlockKind
-from extractors.kpi import KpiExtractor
-from extractors.readers import ReadFailure, read_document
-from extractors.segment import document_to_blocks
-from extractors.timeseries import (
+from extractors.content.base import ExtractContext, Extraction
+from extractors.content.kpi import KpiExtractor
+from extractors.content.timeseries import (
     TimeSeriesExtractor,
     context_to_title_line,
     line_to_title,
     table_counts_fiscal_years,
 )
+from extractors.model.document import BlockKind
+from extractors.readers import ReadFailure, read_document
+from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import ObservationRow
 

@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractors.gazetteer import default_gazetteer
+from extractors.normalize.gazetteer import default_gazetteer
 from schemas.municipalities import MUNICIPALITY_KINDS, Municipality, load_municipalities
 
 # Kanji that OCR reads for one another (each pair both ways); none is a variant the gazetteer folds.

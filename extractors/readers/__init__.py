@@ -10,9 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.model.document import Document
 from schemas.quality import Code
-
-from ..document import Document
 
 PDF_MAGIC = b"%PDF-"
 SUPPORTED_SUFFIXES = (".txt", ".pdf")
@@ -50,7 +49,7 @@ def sniff_media_type(data: bytes, suffix: str) -> str:
 
 def read_document(data: bytes, source_file: str) -> Document | ReadFailure:
     """Parse the bytes of one input file."""
-    from . import pdf, text
+    from extractors.readers import pdf, text
 
     identity = bytes_to_identity(data)
     media_type = sniff_media_type(data, Path(source_file).suffix)

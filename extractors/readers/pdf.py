@@ -21,12 +21,11 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from statistics import median
 
+from extractors.model.document import BBox, Cell, Document, Line, Page
+from extractors.readers import FileIdentity, ReadFailure
+from extractors.tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
+from extractors.tables.base import chars_to_text
 from schemas.quality import Code
-
-from ..document import BBox, Cell, Document, Line, Page
-from ..tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
-from ..tables.base import chars_to_text
-from . import FileIdentity, ReadFailure
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
 DEDUPE_TOLERANCE = 1.0  # points: the same glyph drawn again this close is fake bold (pdfplumber's default)

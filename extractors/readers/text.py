@@ -8,10 +8,9 @@ from html.parser import HTMLParser
 
 from charset_normalizer import from_bytes
 
+from extractors.model.document import Cell, Document, Line, Page
+from extractors.readers import FileIdentity, ReadFailure
 from schemas.quality import Code
-
-from ..document import Cell, Document, Line, Page
-from . import FileIdentity, ReadFailure
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 # Encodings a Japanese text file plausibly uses, tried strictly in this order.

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import FoundTable, TableCell, TableStrategy, boxes_overlap
-from .borderless import BorderlessStrategy
-from .ruled import RuledStrategy
-from .stitch import stitch, tables_continue
+from extractors.tables.base import FoundTable, TableCell, TableStrategy, boxes_overlap
+from extractors.tables.borderless import BorderlessStrategy
+from extractors.tables.ruled import RuledStrategy
+from extractors.tables.stitch import stitch, tables_continue
 
 STRATEGIES: Mapping[str, TableStrategy] = {"ruled": RuledStrategy(), "borderless": BorderlessStrategy()}
 MIN_CONFIDENCE = 0.5

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from ..document import BBox
+from extractors.model.document import BBox
 
 LINE_TOLERANCE = 3.0  # points: characters whose tops differ less share a line
 SPACE_FACTOR = 0.3  # a gap wider than this share of the font size is a space

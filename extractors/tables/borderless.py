@@ -20,8 +20,8 @@ from collections import Counter
 from statistics import median
 from typing import Any
 
-from ..document import BBox
-from .base import FoundTable, TableCell, TableStrategy, chars_to_lines, chars_to_text, cluster_values
+from extractors.model.document import BBox
+from extractors.tables.base import FoundTable, TableCell, TableStrategy, chars_to_lines, chars_to_text, cluster_values
 
 MIN_ROWS = 3
 MIN_GROUPS = 3  # text groups on a line for it to be a table row

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..document import BBox
-from .base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
+from extractors.model.document import BBox
+from extractors.tables.base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
 

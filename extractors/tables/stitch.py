@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..document import BBox
-from .base import FoundTable, TableCell
+from extractors.model.document import BBox
+from extractors.tables.base import FoundTable, TableCell
 
 EDGE_TOLERANCE = 4.0  # points between the column edges of the two parts
 MAX_HEADER_ROWS = 4

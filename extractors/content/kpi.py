@@ -24,13 +24,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from schemas.quality import Code, Issue, Severity
-from schemas.tables import IndicatorRow
-
-from .amounts import parse_amount, split_value_note
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document
-from .grid import (
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.model.document import Block, BlockKind, Document
+from extractors.normalize.amounts import parse_amount, split_value_note
+from extractors.normalize.periods import find_periods, parse_period
+from extractors.normalize.textnorm import circled_numbers_in, circled_to_int, join_lines, rejoin_broken_lines, strip_spacing
+from extractors.tables.grid import (
     ColumnKind,
     Grid,
     GridRow,
@@ -40,8 +39,8 @@ from .grid import (
     grid_to_column_kinds,
     is_placeholder_text,
 )
-from .periods import find_periods, parse_period
-from .textnorm import circled_numbers_in, circled_to_int, join_lines, rejoin_broken_lines, strip_spacing
+from schemas.quality import Code, Issue, Severity
+from schemas.tables import IndicatorRow
 
 # --- column roles, from header words ------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
+from extractors.model.document import Block, Document
 from schemas.quality import Issue
 from schemas.tables import (
     CommentRow,
@@ -17,8 +18,6 @@ from schemas.tables import (
     ProjectRow,
     RegionMemberRow,
 )
-
-from .document import Block, Document
 
 
 @dataclass(frozen=True)

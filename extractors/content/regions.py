@@ -27,15 +27,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.content.metrics import line_is_marked_heading
+from extractors.model.document import Block, BlockKind, Document
+from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
+from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
 from schemas.municipalities import KIND_PREFECTURE
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import RegionMemberRow
-
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document
-from .gazetteer import Gazetteer, Match, compact_name, default_gazetteer
-from .metrics import line_is_marked_heading
-from .textnorm import nfkc_keep_marks, strip_spacing
 
 # Longest first: the kind of a name is the first suffix it ends with.
 REGION_SUFFIXES = (

@@ -39,14 +39,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.model.document import Block, BlockKind, Document
+from extractors.normalize import nlp
+from extractors.normalize.amounts import parse_qualified_amount
+from extractors.normalize.periods import find_periods
+from extractors.normalize.textnorm import is_japanese, nfkc_keep_marks, rejoin_broken_lines
 from schemas.tables import MetricRow
-
-from . import nlp
-from .amounts import parse_qualified_amount
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document
-from .periods import find_periods
-from .textnorm import is_japanese, nfkc_keep_marks, rejoin_broken_lines
 
 NLP_COMPONENTS = ("tok2vec", "parser")  # tokens, tags and dependencies: all the metric rules use
 

@@ -25,7 +25,7 @@ import highspy
 import numpy as np
 from scipy.sparse import csc_array
 
-from .row_dp import RowCosts, codes_to_padded, rows_to_best_readings
+from extractors.matrix.row_dp import RowCosts, codes_to_padded, rows_to_best_readings
 
 SLACK_PRICES = (1.0, 4.0, 16.0, 1000.0)
 CONVERGED = 0.25  # LP value minus Lagrangian bound at which the bound is good enough

@@ -17,11 +17,10 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz
 
+from extractors.content.comments import ProjectRef, refs_to_field, text_to_refs
+from extractors.normalize.textnorm import nfkc_keep_marks
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import CommentRow, ProjectRow
-
-from .comments import ProjectRef, refs_to_field, text_to_refs
-from .textnorm import nfkc_keep_marks
 
 # Printed and listed names match at a rapidfuzz score (0-100, after NFKC, without spaces and
 # brackets) of at least 85. Lists repeat long boilerplate (…の支援に関する連携事業), so two

@@ -29,7 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .row_dp import EPS, RowCosts, counted_best
+from extractors.matrix.row_dp import EPS, RowCosts, counted_best
 
 PENALTIES = (1.5, 3.0, 10.0, 1000.0)  # damage units per unit a total is missed, stage by stage
 MAX_SWEEPS = 50  # per stage; each sweep that moves a row lowers damage plus penalties

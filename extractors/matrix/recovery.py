@@ -96,9 +96,17 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
-from .matrix_duals import DualSearch, duals_to_prices, quiet_highs, search_duals
-from .matrix_repair import RepairRows, lp_to_start, repair_to_totals, totals_to_masks
-from .row_dp import RowCosts, codes_to_padded, counted_best, open_cells, rows_to_aligned, rows_to_best_readings, window_readings
+from extractors.matrix.duals import DualSearch, duals_to_prices, quiet_highs, search_duals
+from extractors.matrix.repair import RepairRows, lp_to_start, repair_to_totals, totals_to_masks
+from extractors.matrix.row_dp import (
+    RowCosts,
+    codes_to_padded,
+    counted_best,
+    open_cells,
+    rows_to_aligned,
+    rows_to_best_readings,
+    window_readings,
+)
 
 NONE, EXISTING, NEW = 0, 1, 2
 STATES = (NONE, EXISTING, NEW)

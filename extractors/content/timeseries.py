@@ -24,13 +24,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from schemas.quality import Code, Issue, Severity
-from schemas.tables import ObservationRow
-
-from .amounts import parse_amount
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document
-from .grid import (
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.content.kpi import block_is_kpi_table
+from extractors.model.document import Block, BlockKind, Document
+from extractors.normalize.amounts import parse_amount
+from extractors.normalize.periods import parse_period
+from extractors.normalize.textnorm import strip_spacing
+from extractors.tables.grid import (
     ColumnKind,
     Grid,
     GridRow,
@@ -41,9 +41,8 @@ from .grid import (
     is_placeholder_text,
     is_value_text,
 )
-from .kpi import block_is_kpi_table
-from .periods import parse_period
-from .textnorm import strip_spacing
+from schemas.quality import Code, Issue, Severity
+from schemas.tables import ObservationRow
 
 # --- the table's facts: title, unit, calendar ---------------------------------------------------------
 

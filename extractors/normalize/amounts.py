@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from itertools import pairwise
 
-from .textnorm import nfkc_keep_marks
+from extractors.normalize.textnorm import nfkc_keep_marks
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .amounts import parse_amount, split_value_note
-from .document import Block, Line
-from .periods import parse_period
-from .textnorm import nfkc_keep_marks
+from extractors.model.document import Block, Line
+from extractors.normalize.amounts import parse_amount, split_value_note
+from extractors.normalize.periods import parse_period
+from extractors.normalize.textnorm import nfkc_keep_marks
 
 # --- grid: a TABLE block as header rows and body rows of normalized cells --------------------------
 

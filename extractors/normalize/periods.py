@@ -18,7 +18,7 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 
-from .textnorm import nfkc_keep_marks
+from extractors.normalize.textnorm import nfkc_keep_marks
 
 FISCAL = "fiscal"
 CALENDAR = "calendar"

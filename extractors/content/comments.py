@@ -27,13 +27,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
 
-from schemas.quality import Code, Issue, Severity
-from schemas.tables import CommentRow
-
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, Document, Line
-from .nlp import Morpheme, iter_tokens
-from .textnorm import (
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.model.document import Block, Document, Line
+from extractors.normalize.nlp import Morpheme, iter_tokens
+from extractors.normalize.textnorm import (
     CLOSING_BRACKETS,
     LINE_START_FORBIDDEN,
     SENTENCE_ENDS,
@@ -44,6 +41,8 @@ from .textnorm import (
     rejoin_broken_lines,
     wrap_width,
 )
+from schemas.quality import Code, Issue, Severity
+from schemas.tables import CommentRow
 
 NLP_USE = "comments"
 

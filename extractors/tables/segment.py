@@ -7,7 +7,7 @@ as ``context``: titles, unit notes (単位) and goal headings live there.
 
 from __future__ import annotations
 
-from .document import Block, BlockKind, Document, Line
+from extractors.model.document import Block, BlockKind, Document, Line
 
 CONTEXT_LINES = 8
 

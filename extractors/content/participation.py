@@ -33,13 +33,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from schemas.quality import Code, Issue, Severity
-from schemas.tables import ParticipationRow, ProjectRow, RegionMemberRow
-
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document, Line
-from .gazetteer import Gazetteer, Match, compact_name, default_gazetteer
-from .matrix_recovery import (
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.matrix.recovery import (
     EXISTING,
     NEW,
     STATE_NAMES,
@@ -51,7 +46,11 @@ from .matrix_recovery import (
     Totals,
     evidence_to_recovery,
 )
-from .textnorm import nfkc_keep_marks
+from extractors.model.document import Block, BlockKind, Document, Line
+from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
+from extractors.normalize.textnorm import nfkc_keep_marks
+from schemas.quality import Code, Issue, Severity
+from schemas.tables import ParticipationRow, ProjectRow, RegionMemberRow
 
 MIN_MEMBERS = 3
 MAX_HEADER_LINES = 8

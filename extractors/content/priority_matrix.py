@@ -30,12 +30,11 @@ from typing import ClassVar
 
 import numpy as np
 
+from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.model.document import Block, BlockKind, Document, Line
+from extractors.normalize.textnorm import circled_numbers_in, circled_to_int, nfkc_keep_marks
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ProjectRow
-
-from .base import ExtractContext, Extraction, Extractor
-from .document import Block, BlockKind, Document, Line
-from .textnorm import circled_numbers_in, circled_to_int, nfkc_keep_marks
 
 TABLE = "projects"
 FLAG_DUPLICATE = "duplicate-number"
@@ -932,7 +931,7 @@ def texts_to_similarity(texts: Sequence[str]) -> Similarity:
     """GiNZA similarity of the given texts (the names and labels of one document), built in
     one batch: Sudachi tokenization only (every pipeline component disabled), then GiNZA's
     static word vectors of the content words (nouns, verbs, adjectives)."""
-    from .nlp import parse
+    from extractors.normalize.nlp import parse
 
     unique = sorted({t for t in texts if t})
     docs = parse(unique, components=(), use="priority_matrix")

@@ -1,0 +1,1 @@
+"""Content extractors: one module per content kind, each turning tables or text blocks into canonical rows."""

@@ -1,0 +1,1 @@
+"""The data every layer shares: the document (pages, lines, text blocks) and the table model."""

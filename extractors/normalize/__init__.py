@@ -1,0 +1,1 @@
+"""Normalisation: text (NFKC, marks, line breaks), amounts, periods, place names (gazetteer) and Japanese NLP."""
