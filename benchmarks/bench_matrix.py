@@ -32,16 +32,13 @@ REPEAT_BELOW = 3.0
 
 
 def parse_seconds(text: str):
-    from extractors.content.participation import block_to_matrices, matrix_to_evidence
-    from extractors.model.document import BlockKind
+    from extractors.content.participation import matrix_to_evidence, table_to_matrices
     from extractors.normalize.gazetteer import default_gazetteer
     from extractors.readers import read_document
-    from extractors.tables.segment import document_to_blocks
 
     started = time.perf_counter()
     document = read_document(text.encode("utf-8"), "matrix.txt")
-    blocks = document_to_blocks(document)  # type: ignore[arg-type]
-    matrices = [m for b in blocks if b.kind is BlockKind.TABLE for m in block_to_matrices(b, default_gazetteer())]
+    matrices = [m for t in document.tables for m in table_to_matrices(t, default_gazetteer())]  # type: ignore[union-attr]
     evidence, _ = matrix_to_evidence(matrices[0])
     return time.perf_counter() - started, evidence
 

@@ -4,7 +4,7 @@ Runs every extractor whose module uses ``extractors.normalize.nlp`` (found by re
 one is included without editing this file) over every sample, and reports per extractor its time,
 the part spent inside ``extractors.normalize.nlp`` (``NLP_TIMER``) and that share. The model load is timed
 apart: it happens once per process, not per document. Baseline (same run): reading the bytes,
-decoding and segmenting every sample, the least any pipeline must do; ratios are against it.
+decoding and finding the tables of every sample, the least any pipeline must do; ratios are against it.
 """
 
 from __future__ import annotations
@@ -48,12 +48,11 @@ def nlp_extractors() -> list[Any]:
 
 def read_samples() -> list[tuple[Any, tuple[Any, ...]]]:
     from extractors.readers import read_document
-    from extractors.tables.segment import document_to_blocks
 
     out = []
     for path in sorted(SEEDS.glob("*.txt")):
         document = read_document(path.read_bytes(), path.name)
-        out.append((document, document_to_blocks(document)))  # type: ignore[arg-type]
+        out.append((document, document.tables))  # type: ignore[arg-type]
     return out
 
 
@@ -70,8 +69,8 @@ def run_extractor(extractor: Any, samples: list[tuple[Any, tuple[Any, ...]]]) ->
 
     seconds, by_use = NLP_TIMER.seconds, dict(NLP_TIMER.by_use)
     started = time.perf_counter()
-    for document, blocks in samples:
-        extractor.extract(document, blocks, ExtractContext())
+    for document, tables in samples:
+        extractor.extract(document, tables, ExtractContext())
     elapsed = time.perf_counter() - started
     uses = {use: t - by_use.get(use, 0.0) for use, t in NLP_TIMER.by_use.items() if t - by_use.get(use, 0.0) > 0}
     return elapsed, NLP_TIMER.seconds - seconds, uses
@@ -93,7 +92,7 @@ def main() -> None:
     for extractor in extractors:  # warm caches (gazetteer, first batches) once
         run_extractor(extractor, samples)
     base = min(baseline_seconds() for _ in range(REPEAT))
-    print(f"baseline read+segment of {len(samples)} samples: {base * 1000:.1f} ms")
+    print(f"baseline read of {len(samples)} samples: {base * 1000:.1f} ms")
     print(f"GiNZA model load (once per process, not in the figures below): {load * 1000:.0f} ms")
     total = nlp_total = 0.0
     for extractor in extractors:

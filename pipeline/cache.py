@@ -107,7 +107,7 @@ class ResultCache:
 
     def put(self, key: str, result: DocumentResult) -> None:
         """Store ``result`` (without input bytes or document model) atomically."""
-        stored = replace(result, source=replace(result.source, data=b""), document=None, blocks=(), timings=(), from_cache=False)
+        stored = replace(result, source=replace(result.source, data=b""), document=None, timings=(), from_cache=False)
         path = self.path_of(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not (self.folder / ".gitignore").exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from extractors.content.base import Extraction
-from extractors.model.document import Block, Document
+from extractors.model.document import Document
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import DocumentRow, QualityRow
 
@@ -39,7 +39,6 @@ class DocumentResult:
     pages: int | None = None
     encoding: str | None = None
     document: Document | None = None
-    blocks: tuple[Block, ...] = ()
     extraction: Extraction = field(default_factory=Extraction)
     issues: tuple[Issue, ...] = ()
     failure: Issue | None = None  # set when the document could not be processed at all
@@ -52,7 +51,7 @@ class DocumentResult:
             return STATUS_FAILED
         if any(i.severity is Severity.ERROR for i in self.issues):
             return STATUS_PARTIAL
-        if any(i.code in (Code.EXTRACTOR_FAILED, Code.NO_CONTENT_FOUND) for i in self.issues):
+        if any(i.code in (Code.EXTRACTOR_FAILED, Code.NO_CONTENT_FOUND, Code.TABLES_NOT_UNDERSTOOD) for i in self.issues):
             return STATUS_PARTIAL
         return STATUS_OK
 

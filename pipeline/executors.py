@@ -45,7 +45,7 @@ class Executor(Protocol):
 
 
 def input_to_result(source: InputFile, stages: Sequence[Stage]) -> DocumentResult:
-    """One document through every stage: identity, then read -> segment -> extract -> validate."""
+    """One document through every stage: identity, then read -> extract -> validate."""
     identity = bytes_to_identity(source.data)
     return run_stages(DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256), stages)
 

@@ -12,7 +12,6 @@ output, the previous file is put back in its place, so it too keeps its bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
 import shutil
@@ -172,9 +171,8 @@ def results_to_tables(results: list[DocumentResult]) -> dict[str, list[TableRow]
     tables: dict[str, list[TableRow]] = {t.TABLE: [] for t in ROW_TYPES}
     for result in results:
         tables[DocumentRow.TABLE].append(result.document_row())
-        for f in dataclasses.fields(result.extraction):
-            if f.name != "issues":
-                tables[f.name].extend(getattr(result.extraction, f.name))
+        for name in result.extraction.table_names():
+            tables[name].extend(getattr(result.extraction, name))
     tables[QualityRow.TABLE] = [q for r in results for q in r.quality_rows()]
     return tables
 

@@ -1,13 +1,14 @@
 """The per-document pipeline, written as data: a declared list of stages with one signature.
 
-read -> segment -> extract -> validate. Each stage takes the document's envelope and returns a
-new one; a stage is skipped once the document has failed. Bugs inside one extractor are caught
-and reported (``extractor-failed``) so one bad extractor never loses the other tables.
+read -> extract -> validate. Each stage takes the document's envelope and returns a new one; a
+stage is skipped once the document has failed. Reading finds the document's tables and text
+blocks; extractors run in order, each claiming the tables it reads, and the tables none claims
+become ``cells`` rows. Bugs inside one extractor are caught and reported (``extractor-failed``)
+so one bad extractor never loses the other tables.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -16,8 +17,8 @@ from pathlib import PurePath
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
+from extractors.model.table import Table
 from extractors.readers import PDF_MAGIC, SUPPORTED_SUFFIXES, ReadFailure, read_document, sniff_media_type
-from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ROW_TYPE_BY_TABLE
 
@@ -33,7 +34,9 @@ class Stage:
 
 
 def default_extractors() -> tuple[Extractor, ...]:
-    """Every content kind keikaku understands, in the order they run."""
+    """Every content kind keikaku understands, in the order they run (a table goes to the first
+    that claims it); ``cells`` last, for the tables no other claims."""
+    from extractors.content.cells import CellsExtractor
     from extractors.content.comments import CommentsExtractor
     from extractors.content.kpi import KpiExtractor
     from extractors.content.metrics import MetricsExtractor
@@ -50,6 +53,7 @@ def default_extractors() -> tuple[Extractor, ...]:
         CommentsExtractor(),
         RegionListExtractor(),
         MetricsExtractor(),
+        CellsExtractor(),
     )
 
 
@@ -78,11 +82,6 @@ def media_type_of(result: DocumentResult) -> str:
     return sniff_media_type(result.source.data, PurePath(result.source.source_file).suffix)
 
 
-def segment_stage(result: DocumentResult) -> DocumentResult:
-    assert result.document is not None
-    return replace(result, blocks=document_to_blocks(result.document))
-
-
 def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
     def extract_stage(result: DocumentResult) -> DocumentResult:
         assert result.document is not None
@@ -93,23 +92,16 @@ def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
             fiscal_year=result.source.fiscal_year,
             kind_hints=result.source.kind_hints,
         )
-        extraction = Extraction()
-        issues: list[Issue] = []
-        for extractor in extractors:
-            try:
-                extraction = extraction + extractor.extract(result.document, result.blocks, context)
-            except Exception as exc:  # noqa: BLE001 -- a bug in one extractor must not lose the others' rows
-                where = traceback.extract_tb(exc.__traceback__)[-1]
-                issues.append(
-                    Issue(
-                        Code.EXTRACTOR_FAILED,
-                        Severity.ERROR,
-                        f"extractor '{extractor.name}' failed: {type(exc).__name__}: {exc} "
-                        f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report this",
-                    )
-                )
+        document = result.document
+        extraction, issues = run_extractors(document, extractors, context)
         extraction = renumber_rows(extraction)
-        if extraction.row_count() == 0:
+        understood = extraction.row_count() - len(extraction.cells)
+        if document.tables and understood == 0:
+            issues.append(
+                Issue(Code.TABLES_NOT_UNDERSTOOD, Severity.WARNING,
+                      f"{len(document.tables)} table(s) found but none understood; their cells are in the cells table")
+            )
+        elif extraction.row_count() == 0:
             issues.append(
                 Issue(Code.NO_CONTENT_FOUND, Severity.WARNING, "no table or figure keikaku understands was found in this document")
             )
@@ -118,13 +110,45 @@ def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
     return extract_stage
 
 
+def run_extractors(document: Document, extractors: Sequence[Extractor], context: ExtractContext) -> tuple[Extraction, list[Issue]]:
+    """Every extractor in order over the tables no earlier one claimed (and the document's text).
+
+    A bug inside an extractor costs as little as possible: it is tried again table by table, so
+    one table it cannot read (``table-unreadable``) does not lose the others, which stay
+    unclaimed for the later extractors (and, last, ``cells``) when it fails on them."""
+    extraction = Extraction()
+    issues: list[Issue] = []
+    for extractor in extractors:
+        unclaimed = tuple(t for t in document.tables if t.index not in extraction.claimed)
+        try:
+            extraction = extraction + extractor.extract(document, unclaimed, context)
+        except Exception as exc:  # noqa: BLE001 -- a bug in one extractor must not lose the others' rows
+            if len(unclaimed) < 2:
+                issues.append(failure_issue(extractor, exc, unclaimed))
+                continue
+            for table in unclaimed:
+                try:
+                    extraction = extraction + extractor.extract(document, (table,), context)
+                except Exception as table_exc:  # noqa: BLE001 -- the same, one table at a time
+                    issues.append(failure_issue(extractor, table_exc, (table,)))
+    return extraction, issues
+
+
+def failure_issue(extractor: Extractor, exc: Exception, tables: Sequence[Table]) -> Issue:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    what = f"extractor '{extractor.name}' failed: {type(exc).__name__}: {exc} ({where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report this"
+    if len(tables) == 1:
+        table = tables[0]
+        return Issue(Code.TABLE_UNREADABLE, Severity.ERROR, f"table {table.index} could not be read: {what}", location=table.location())
+    return Issue(Code.EXTRACTOR_FAILED, Severity.ERROR, what)
+
+
 def renumber_rows(extraction: Extraction) -> Extraction:
     """Tables keyed by (doc_id, row) get one running row index per document, in output order."""
     updates = {}
-    for f in dataclasses.fields(extraction):
-        rows = getattr(extraction, f.name)
-        if rows and f.name != "issues" and hasattr(rows[0], "row"):
-            updates[f.name] = tuple(replace(r, row=i) for i, r in enumerate(rows))
+    for name in extraction.table_names():
+        if ROW_TYPE_BY_TABLE[name].PRIMARY_KEY == ("doc_id", "row"):
+            updates[name] = tuple(replace(r, row=i) for i, r in enumerate(getattr(extraction, name)))
     return replace(extraction, **updates)
 
 
@@ -134,14 +158,12 @@ def validate_stage(result: DocumentResult) -> DocumentResult:
 
     updates = {}
     issues: list[Issue] = []
-    for f in dataclasses.fields(result.extraction):
-        if f.name == "issues":
-            continue
-        rows = getattr(result.extraction, f.name)
+    for name in result.extraction.table_names():
+        rows = getattr(result.extraction, name)
         if not rows:
             continue
-        valid, failures = validate_rows(ROW_TYPE_BY_TABLE[f.name], list(rows))
-        updates[f.name] = tuple(valid)
+        valid, failures = validate_rows(ROW_TYPE_BY_TABLE[name], list(rows))
+        updates[name] = tuple(valid)
         issues += [
             Issue(Code(q.code), Severity(q.severity), f"{q.message} (row dropped)", table=q.table, location=q.location)
             for q in failures
@@ -152,7 +174,6 @@ def validate_stage(result: DocumentResult) -> DocumentResult:
 def default_stages(extractors: Sequence[Extractor] | None = None) -> tuple[Stage, ...]:
     return (
         Stage("read", read_stage),
-        Stage("segment", segment_stage),
         Stage("extract", make_extract_stage(extractors if extractors is not None else default_extractors())),
         Stage("validate", validate_stage),
     )
@@ -165,4 +186,4 @@ def run_stages(result: DocumentResult, stages: Sequence[Stage]) -> DocumentResul
         started = time.perf_counter()
         result = stage.run(result)
         result = result.timed(stage.name, time.perf_counter() - started)
-    return replace(result, document=None, blocks=())  # keep envelopes small once done
+    return replace(result, document=None)  # keep envelopes small once done

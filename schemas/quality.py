@@ -55,6 +55,10 @@ class Code(StrEnum):
     LABEL_PLACEMENT_UNCERTAIN = "label-placement-uncertain"
     COUNT_MISMATCH = "count-mismatch"
     REFERENCE_MISMATCH = "reference-mismatch"
+    TABLE_UNCLAIMED = "table-unclaimed"  # no extractor understood a table: its cells are in `cells`
+    TABLES_NOT_UNDERSTOOD = "tables-not-understood"  # tables were found, none understood (document partial)
+    AGGREGATE_MISMATCH = "aggregate-mismatch"  # a printed 計 / 小計 / 合計 is not the sum of its members
+    TABLE_UNREADABLE = "table-unreadable"  # a table could not be read (a bug or damage); the rest is extracted
 
 
 @dataclass(frozen=True)

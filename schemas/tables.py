@@ -208,6 +208,35 @@ class MetricRow(TableRow):
     text: str | None = col("Sentence the figure was found in.")
 
 
+CELL_ROLES = ("header", "stub", "data")
+
+
+@dataclass(frozen=True)
+class CellRow(TableRow):
+    TABLE: ClassVar[str] = "cells"
+    DESCRIPTION: ClassVar[str] = ("Every cell of a table no extractor understood, in long form with its header path, "
+                                  "so the data of any table is delivered.")
+    PRIMARY_KEY: ClassVar[tuple[str, ...]] = ("doc_id", "table_id", "row", "column")
+
+    doc_id: str = col("Document id.", kind=KIND_DOC_ID, required=True)
+    table_id: int = col("Index of the table within the document (0-based, reading order).", kind=KIND_INTEGER, required=True, default=0)
+    page: int | None = col("Page the cell is printed on (1-based).", kind=KIND_INTEGER)
+    row: int = col("Row of the cell in the table grid (0-based; a merged cell: its first row).", kind=KIND_INTEGER, required=True, default=0)
+    column: int = col("Column of the cell in the table grid (0-based; a merged cell: its first column).", kind=KIND_INTEGER, required=True, default=0)
+    row_span: int = col("Rows the cell spans (merged cells > 1).", kind=KIND_INTEGER, required=True, default=1)
+    col_span: int = col("Columns the cell spans (merged cells > 1).", kind=KIND_INTEGER, required=True, default=1)
+    role: str = col("header (a column heading), stub (a row label) or data.", required=True, enum=CELL_ROLES, default="data")
+    row_header: str | None = col("The row labels of a data cell, outermost first, joined with ' › ' (自然動態 › 出生数).")
+    column_header: str | None = col("The column headings of a data cell, top first, joined with ' › ' (人口 › 男).")
+    header_path: str | None = col("row_header × column_header: the header path of a data cell.")
+    text: str | None = col("The cell as printed (NFKC, marks kept; line breaks inside the cell removed).")
+    value: Decimal | None = col("The cell's number, scale word and the table's unit applied (1,718千円 -> 1718000).", kind=KIND_NUMBER)
+    unit: str | None = col("Unit of value (from the cell, its headers or the table's 単位 note).")
+    period: str | None = col("Period the cell's headers name, when they name one.", kind=KIND_PERIOD)
+    aggregate: bool = col("True for a cell in a printed 計 / 小計 / 合計 row or column.", kind=KIND_BOOLEAN, required=True, default=False)
+    strategy: str | None = col("How the table was read (ruled, borderless, tabs, layout-text …).")
+
+
 @dataclass(frozen=True)
 class QualityRow(TableRow):
     TABLE: ClassVar[str] = "quality"
@@ -231,6 +260,7 @@ ROW_TYPES: tuple[type[TableRow], ...] = (
     ObservationRow,
     CommentRow,
     MetricRow,
+    CellRow,
     QualityRow,
 )
 TABLE_NAMES: tuple[str, ...] = tuple(t.TABLE for t in ROW_TYPES)

@@ -33,7 +33,6 @@ from extractors.content.links import (
 from extractors.model.document import Document
 from extractors.normalize.nlp import NLP_TIMER, tokens
 from extractors.readers import read_document
-from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import CommentRow, ProjectRow
 
@@ -50,7 +49,7 @@ def text_to_document(text: str, name: str = "comments.txt") -> Document:
 
 
 def extract(document: Document, area: str | None = None):
-    return CommentsExtractor().extract(document, document_to_blocks(document), ExtractContext(area=area))
+    return CommentsExtractor().extract(document, document.tables, ExtractContext(area=area))
 
 
 def key(text: str | None) -> str:
@@ -383,6 +382,6 @@ def test_pair_000_002_with_the_project_list_extractor(sample_002):
     data = (SEEDS / "000_0427b4530d9cecfe.txt").read_bytes()
     listing = read_document(data, "000_0427b4530d9cecfe.txt")
     assert isinstance(listing, Document)
-    projects = priority_matrix.PriorityMatrixExtractor().extract(listing, document_to_blocks(listing), ExtractContext(area=AREA)).projects
+    projects = priority_matrix.PriorityMatrixExtractor().extract(listing, listing.tables, ExtractContext(area=AREA)).projects
     document, _, extraction = sample_002
     check_pair_000_002(document.doc_id, extraction.comments, listing.doc_id, projects)

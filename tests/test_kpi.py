@@ -13,14 +13,13 @@ from extractors.content.kpi import (
     KpiExtractor,
     Reading,
     Role,
-    block_is_kpi_table,
+    table_to_layout,
     cell_to_reading,
     clean_indicator,
     lines_to_footnote_periods,
     lines_to_goal,
 )
 from extractors.readers import ReadFailure, read_document
-from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import IndicatorRow
 
@@ -35,7 +34,7 @@ GOAL_3 = "基本目標3 結婚・出産・子育ての希望をかなえる、�
 def extract_text(text: str) -> Extraction:
     document = read_document(text.encode("utf-8"), "synthetic.txt")
     assert not isinstance(document, ReadFailure)
-    return KpiExtractor().extract(document, document_to_blocks(document), ExtractContext())
+    return KpiExtractor().extract(document, document.tables, ExtractContext())
 
 
 def values(row: IndicatorRow) -> tuple:
@@ -51,7 +50,7 @@ def values(row: IndicatorRow) -> tuple:
 def sample() -> Extraction:
     document = read_document(SAMPLE.read_bytes(), SAMPLE.name)
     assert not isinstance(document, ReadFailure)
-    return KpiExtractor().extract(document, document_to_blocks(document), ExtractContext())
+    return KpiExtractor().extract(document, document.tables, ExtractContext())
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +189,7 @@ def test_sample_reports_the_header_repair_and_no_unparsed_value(sample: Extracti
 def test_population_tables_are_not_kpi_tables() -> None:
     document = read_document(SAMPLE.read_bytes(), SAMPLE.name)
     assert not isinstance(document, ReadFailure)
-    kpi_first_lines = [b.first_line for b in document_to_blocks(document) if block_is_kpi_table(b)]
+    kpi_first_lines = [t.first_line for t in document.tables if table_to_layout(t) is not None]
     assert kpi_first_lines == [118, 137, 159, 177, 193, 204, 215, 223]
 
 

@@ -112,15 +112,12 @@ def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
 
 
 def case_matrix(case):
-    from extractors.content.participation import block_to_matrices
-    from extractors.model.document import BlockKind
+    from extractors.content.participation import table_to_matrices
     from extractors.normalize.gazetteer import default_gazetteer
     from extractors.readers import read_document
-    from extractors.tables.segment import document_to_blocks
 
     document = read_document(case.text.encode("utf-8"), "matrix.txt")
-    blocks = [b for b in document_to_blocks(document) if b.kind is BlockKind.TABLE]  # type: ignore[arg-type]
-    return next(m for b in blocks for m in block_to_matrices(b, default_gazetteer()))
+    return next(m for t in document.tables for m in table_to_matrices(t, default_gazetteer()))  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -14,7 +14,7 @@ from extractors.content.metrics import (
     Heading,
     MetricsExtractor,
     Sentence,
-    blocks_to_units,
+    items_to_units,
     figure_to_period,
     line_is_caption,
     line_is_marked_heading,
@@ -23,7 +23,6 @@ from extractors.content.metrics import (
     units_to_sentences,
 )
 from extractors.readers import read_document
-from extractors.tables.segment import document_to_blocks
 from tests.text_corpus import generate_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +32,7 @@ MIN_METRIC_RECALL = 0.90
 
 def extract(text: str | bytes, name: str = "synthetic.txt"):
     document = read_document(text if isinstance(text, bytes) else text.encode("utf-8"), name)
-    blocks = document_to_blocks(document)  # type: ignore[arg-type]
+    blocks = document.tables  # type: ignore[arg-type]
     return MetricsExtractor().extract(document, blocks, ExtractContext())  # type: ignore[arg-type]
 
 
@@ -183,7 +182,7 @@ def test_program_is_the_nearest_heading_and_caption_lends_its_period():
         "令和4年度実績\n相談件数 120件\n\n<令和5年度実績>\n\n- 利用者数 300人\n"
     )
     document = read_document(text.encode(), "x.txt")
-    sentences = units_to_sentences(blocks_to_units(document_to_blocks(document)))  # type: ignore[arg-type]
+    sentences = units_to_sentences(items_to_units(document.items))  # type: ignore[arg-type]
     with_figures = [
         (s.program.text if s.program else None, s.caption.period if s.caption else None, s.text)
         for s in sentences

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from extractors.content.base import ExtractContext
-from extractors.content.participation import ParticipationExtractor, block_to_matrices, matrix_to_evidence
+from extractors.content.participation import ParticipationExtractor, matrix_to_evidence, table_to_matrices
 from extractors.matrix.recovery import (
     EXISTING,
     NEW,
@@ -27,10 +27,8 @@ from extractors.matrix.recovery import (
     independent_totals,
     total_checks,
 )
-from extractors.model.document import BlockKind
 from extractors.normalize.gazetteer import default_gazetteer
 from extractors.readers import read_document
-from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code
 from tests.matrix_corpus import make_case, make_corpus
 
@@ -42,12 +40,12 @@ CORPUS_SIZE = 32
 
 def parse(text: str, name: str = "matrix.txt"):
     document = read_document(text.encode("utf-8"), name)
-    return document, document_to_blocks(document)
+    return document, document.tables
 
 
 def matrices_of(text: str):
-    _, blocks = parse(text)
-    return [m for b in blocks if b.kind is BlockKind.TABLE for m in block_to_matrices(b, default_gazetteer())]
+    _, tables = parse(text)
+    return [m for t in tables for m in table_to_matrices(t, default_gazetteer())]
 
 
 # --- the 003 sample ------------------------------------------------------------------------------

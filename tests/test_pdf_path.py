@@ -14,7 +14,6 @@ from extractors.readers import ReadFailure, read_document
 from extractors.readers.pdf import dedupe_chars, page_to_items, page_without_duplicate_glyphs, pages_of
 from extractors.tables import may_hold_tables
 from extractors.tables.base import CharIndex, chars_in_box, nearest_index
-from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code
 
 from .pdf_fixtures import ZERO_PAGE_PDF, text_block_to_rows, write_image_only_pdf, write_table_pdf, write_text_pdf
@@ -38,7 +37,7 @@ KPI_TEXT = """基本目標 2 新しいひとの流れをつくる
 def indicators_of(data: bytes, name: str) -> list[tuple]:
     document = read_document(data, name)
     assert not isinstance(document, ReadFailure), document
-    extraction = KpiExtractor().extract(document, document_to_blocks(document), ExtractContext())
+    extraction = KpiExtractor().extract(document, document.tables, ExtractContext())
     return [
         (r.indicator, r.baseline_value, r.baseline_unit, r.actual_value, r.target_value, r.target_unit, r.target_period)
         for r in extraction.indicators

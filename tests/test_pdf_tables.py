@@ -18,7 +18,6 @@ from extractors.model.document import BBox, Document
 from extractors.normalize.textnorm import nfkc_keep_marks
 from extractors.readers import ReadFailure, read_document
 from extractors.tables.base import FoundTable, TableCell, chars_to_text
-from extractors.tables.segment import document_to_blocks
 from extractors.tables.stitch import stitch
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -45,7 +44,7 @@ def names(kind: str) -> list[str]:
 
 
 def extract(extractor: object, doc: Document) -> Extraction:
-    return extractor.extract(doc, document_to_blocks(doc), ExtractContext())  # type: ignore[attr-defined]
+    return extractor.extract(doc, doc.tables, ExtractContext())  # type: ignore[attr-defined]
 
 
 def table_rows(doc: Document, width: int) -> list[list[str]]:

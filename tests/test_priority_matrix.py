@@ -27,7 +27,6 @@ from extractors.content.priority_matrix import (
 )
 from extractors.model.document import Line
 from extractors.readers import ReadFailure, read_document
-from extractors.tables.segment import document_to_blocks
 from schemas.quality import Code, Severity
 from schemas.tables import ProjectRow
 
@@ -37,7 +36,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "seeds" / "000_0427b4530d9cecf
 def extract_text(text: str, extractor: PriorityMatrixExtractor | None = None) -> Extraction:
     document = read_document(text.encode(), "synthetic.txt")
     assert not isinstance(document, ReadFailure)
-    blocks = document_to_blocks(document)
+    blocks = document.tables
     return (extractor or PriorityMatrixExtractor()).extract(document, blocks, ExtractContext())
 
 

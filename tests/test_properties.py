@@ -14,7 +14,6 @@ Runs are derandomized (the same examples every time) so the suite is determinist
 from __future__ import annotations
 
 import csv
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,6 @@ from hypothesis import strategies as st
 from extractors.content.base import ExtractContext, Extraction
 from extractors.model.document import Document
 from extractors.readers import ReadFailure, read_document
-from extractors.tables.segment import document_to_blocks
 from pipeline.stages import default_extractors, renumber_rows
 from schemas.tables import ROW_TYPE_BY_TABLE
 from schemas.validation import validate_rows
@@ -59,15 +57,13 @@ def contract_problems(extraction: Extraction) -> list[str]:
     """Rows of the wrong type or that fail validation, as readable strings (empty: all good)."""
     problems = []
     extraction = renumber_rows(extraction)
-    for f in dataclasses.fields(extraction):
-        if f.name == "issues":
-            continue
-        rows = list(getattr(extraction, f.name))
-        row_type = ROW_TYPE_BY_TABLE[f.name]
-        problems += [f"{f.name}: row of type {type(r).__name__}" for r in rows if not isinstance(r, row_type)]
+    for name in extraction.table_names():
+        rows = list(getattr(extraction, name))
+        row_type = ROW_TYPE_BY_TABLE[name]
+        problems += [f"{name}: row of type {type(r).__name__}" for r in rows if not isinstance(r, row_type)]
         if rows and not problems:
             _, failures = validate_rows(row_type, rows)
-            problems += [f"{f.name}: [{q.code}] {q.message} ({q.location})" for q in failures]
+            problems += [f"{name}: [{q.code}] {q.message} ({q.location})" for q in failures]
     return problems
 
 
@@ -77,7 +73,7 @@ def check_bytes(data: bytes, name: str = "input.txt", context: ExtractContext | 
     assert isinstance(parsed, Document | ReadFailure), type(parsed)
     if isinstance(parsed, ReadFailure):
         return
-    blocks = document_to_blocks(parsed)
+    blocks = parsed.tables
     for extractor in EXTRACTORS:
         extraction = extractor.extract(parsed, blocks, context or ExtractContext())
         assert isinstance(extraction, Extraction), (extractor.name, type(extraction))

@@ -19,7 +19,6 @@ from extractors.content.regions import (
 )
 from extractors.normalize.gazetteer import default_gazetteer
 from extractors.readers import read_document
-from extractors.tables.segment import document_to_blocks
 from schemas.municipalities import known_codes
 from schemas.quality import Code, Severity
 from tests.text_corpus import generate_corpus
@@ -33,9 +32,8 @@ MIN_RECALL = 0.98
 def run(text: str, name: str = "synthetic.txt"):
     """(extraction, count checks) of one text."""
     document = read_document(text.encode("utf-8"), name)
-    blocks = document_to_blocks(document)  # type: ignore[arg-type]
-    extraction = RegionListExtractor().extract(document, blocks, ExtractContext())  # type: ignore[arg-type]
-    passages, resolved = document_to_region_lists(blocks, default_gazetteer())
+    extraction = RegionListExtractor().extract(document, document.tables, ExtractContext())  # type: ignore[union-attr]
+    passages, resolved = document_to_region_lists(document, default_gazetteer())  # type: ignore[arg-type]
     return extraction, check_counts(passages, resolved)
 
 

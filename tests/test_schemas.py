@@ -19,6 +19,7 @@ from schemas.tables import (
     ROW_TYPE_BY_TABLE,
     ROW_TYPES,
     TABLE_NAMES,
+    CellRow,
     CommentRow,
     DocumentRow,
     IndicatorRow,
@@ -107,6 +108,14 @@ def sample_rows() -> dict[str, list]:
                 doc_id=DOC, row=0, program="相談事業", metric="相談件数", value=Decimal(813),
                 unit="件", period="2017", qualifier="延べ", text="実績 813件",
             ),
+        ],
+        "cells": [
+            CellRow(
+                doc_id=DOC, table_id=0, page=2, row=3, column=2, role="data", row_header="自然動態 › 出生数",
+                column_header="平成24年", header_path="自然動態 › 出生数 × 平成24年", text="▲ 1,718",
+                value=Decimal(-1718000), unit="円", period="2012", aggregate=False, strategy="ruled",
+            ),
+            CellRow(doc_id=DOC, table_id=0, page=2, row=0, column=0, row_span=2, role="header", text="区分"),
         ],
         "quality": [
             QualityRow(

@@ -15,9 +15,8 @@ from extractors.content.timeseries import (
     line_to_title,
     table_counts_fiscal_years,
 )
-from extractors.model.document import BlockKind
 from extractors.readers import ReadFailure, read_document
-from extractors.tables.segment import document_to_blocks
+from pipeline.stages import run_extractors
 from schemas.quality import Code, Severity
 from schemas.tables import ObservationRow
 
@@ -29,9 +28,10 @@ BY_AGE = "年代別社会増減の推移"
 
 
 def extract_text(text: str) -> Extraction:
+    """The time series of a text, after the KPI extractor has claimed its tables (as in the pipeline)."""
     document = read_document(text.encode("utf-8"), "synthetic.txt")
     assert not isinstance(document, ReadFailure)
-    return TimeSeriesExtractor().extract(document, document_to_blocks(document), ExtractContext())
+    return run_extractors(document, (KpiExtractor(), TimeSeriesExtractor()), ExtractContext())[0]
 
 
 def series_of(rows: tuple[ObservationRow, ...] | list[ObservationRow], title: str, series: str) -> dict[str, Decimal | None]:
@@ -44,9 +44,7 @@ def as_decimals(*numbers: int | str) -> list[Decimal]:
 
 @pytest.fixture(scope="module")
 def sample() -> Extraction:
-    document = read_document(SAMPLE.read_bytes(), SAMPLE.name)
-    assert not isinstance(document, ReadFailure)
-    return TimeSeriesExtractor().extract(document, document_to_blocks(document), ExtractContext())
+    return extract_text(SAMPLE.read_text(encoding="utf-8"))
 
 
 # --- sample 004 ---------------------------------------------------------------------------------------------
@@ -117,17 +115,19 @@ def test_sample_projection_share_table_without_row_label(sample: Extraction) -> 
 
 def test_sample_has_no_other_observations_and_no_issues(sample: Extraction) -> None:
     assert len(sample.observations) == 64 + 64 + 4
-    assert sample.issues == ()
+    assert [i for i in sample.issues if i.table == "observations"] == []
 
 
-def test_kpi_and_time_series_extractors_do_not_share_blocks() -> None:
+def test_kpi_and_time_series_extractors_do_not_share_tables() -> None:
+    """The KPI extractor runs first and claims its tables; the time series sees the rest."""
     document = read_document(SAMPLE.read_bytes(), SAMPLE.name)
     assert not isinstance(document, ReadFailure)
-    tables = [b for b in document_to_blocks(document) if b.kind is BlockKind.TABLE]
-    kpi_tables = [b for b in tables if KpiExtractor().extract(document, [b], ExtractContext()).indicators]
-    series_tables = [b for b in tables if TimeSeriesExtractor().extract(document, [b], ExtractContext()).observations]
-    assert [b.first_line for b in kpi_tables] == [118, 137, 159, 177, 193, 204, 215, 223]
-    assert [b.first_line for b in series_tables] == [68, 92, 386]
+    kpi = KpiExtractor().extract(document, document.tables, ExtractContext())
+    rest = [t for t in document.tables if t.index not in kpi.claimed]
+    series = TimeSeriesExtractor().extract(document, rest, ExtractContext())
+    first_line = {t.index: t.first_line for t in document.tables}
+    assert [first_line[i] for i in kpi.claimed] == [118, 137, 159, 177, 193, 204, 215, 223]
+    assert [first_line[i] for i in series.claimed] == [68, 92, 386]
 
 
 # --- synthetic tables -----------------------------------------------------------------------------------------
@@ -254,7 +254,8 @@ def test_rows_that_cannot_be_matched_and_unreadable_values_are_issues() -> None:
 
 def test_kpi_tables_are_left_to_the_kpi_extractor() -> None:
     text = "重要業績評価指標\t基準値\tR6実績\tR9目標値\n①転入者数\t2,000人\t2,100人\t2,300人\n"
-    assert extract_text(text).observations == ()
+    extraction = extract_text(text)
+    assert extraction.observations == () and len(extraction.indicators) == 1
 
 
 def test_actuals_by_year_without_baseline_or_target_are_a_time_series() -> None:

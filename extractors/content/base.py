@@ -1,4 +1,10 @@
-"""The one contract every extractor implements, and the typed bag of rows they return."""
+"""The one contract every extractor implements, and the typed bag of rows they return.
+
+Extractors run in a declared order over one document. Each sees the document (its text blocks,
+in reading order with the tables) and the tables no earlier extractor claimed; it claims the
+tables it read (``Extraction.claimed``), so a table becomes rows of one kind only. What no
+extractor claims goes to ``cells`` (``extractors.content.cells``): nothing is dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-from extractors.model.document import Block, Document
+from extractors.model.document import Document
+from extractors.model.table import Table
 from schemas.quality import Issue
 from schemas.tables import (
+    CellRow,
     CommentRow,
     IndicatorRow,
     MetricRow,
@@ -31,13 +39,20 @@ class Extraction:
     observations: tuple[ObservationRow, ...] = ()
     comments: tuple[CommentRow, ...] = ()
     metrics: tuple[MetricRow, ...] = ()
+    cells: tuple[CellRow, ...] = ()
     issues: tuple[Issue, ...] = ()
+    claimed: tuple[int, ...] = ()  # indexes of the tables read (not an output table)
 
     def __add__(self, other: Extraction) -> Extraction:
         return Extraction(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
     def row_count(self) -> int:
-        return sum(len(getattr(self, f.name)) for f in fields(self) if f.name != "issues")
+        return sum(len(getattr(self, name)) for name in self.table_names())
+
+    @classmethod
+    def table_names(cls) -> tuple[str, ...]:
+        """The output tables an extraction holds rows of (every field but issues and claims)."""
+        return tuple(f.name for f in fields(cls) if f.name not in ("issues", "claimed"))
 
 
 @dataclass(frozen=True)
@@ -52,11 +67,12 @@ class ExtractContext:
 
 
 class Extractor(ABC):
-    """One content kind. ``extract`` picks the blocks it understands and ignores the rest;
-    data problems are returned as issues, never raised."""
+    """One content kind. ``extract`` reads the tables it understands (and claims them) or the
+    document's text, and ignores the rest; data problems are returned as issues, never raised."""
 
     name: ClassVar[str]
 
     @abstractmethod
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
-        """Return the rows this extractor finds in ``blocks`` of ``document``."""
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
+        """Return the rows this extractor finds in ``tables`` (those not claimed yet) or in the
+        text of ``document``."""

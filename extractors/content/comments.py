@@ -4,7 +4,7 @@ Text extraction flattens the two-column table into one stream of bullets: each r
 bullets, then its answer bullets, lines broken mid-word, blank lines between them, the column
 headers repeated on every page. The recipe, one small function per step:
 
-    blocks -> tables: from a column header (layout only)   ``blocks_to_regions``
+    document -> tables: from a column header (layout only) ``document_to_regions``
            -> region lines (header repeats marked,          ``region_to_lines``
               item numbers and indented row starts found)
            -> units: bullets with their row cue,            ``lines_to_units``
@@ -16,7 +16,7 @@ headers repeated on every page. The recipe, one small function per step:
 
 Morphology runs only when layout has found a comments header, and only on the units of that
 table (one batched SudachiPy pass; GiNZA is not needed). A PDF table read as real cells (a
-TABLE block whose header names both columns) needs no morphology at all: ``table_to_drafts``.
+table whose header names both columns) needs no morphology at all: ``table_to_drafts``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from enum import StrEnum
 from itertools import pairwise
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.model.document import Block, Document, Line
+from extractors.model.document import Document, Line
+from extractors.model.table import Table
 from extractors.normalize.nlp import Morpheme, iter_tokens
 from extractors.normalize.textnorm import (
     CLOSING_BRACKETS,
@@ -107,11 +108,11 @@ class Region:
         return len(self.header) == 1 and self.header[0].is_tabular and sum(ln.is_tabular for ln in body) * 2 >= len(body) > 0
 
 
-def blocks_to_regions(blocks: Sequence[Block]) -> list[Region]:
+def document_to_regions(document: Document) -> list[Region]:
     """The comments tables of a document: each starts at a column header and runs to the end
     of the document or to a closing line (以上, a chapter heading); the header repeated on
     later pages stays inside. No header, no table: then no morphology runs at all."""
-    lines = [line for block in blocks for line in block.lines]
+    lines = [line for item in document.items for line in document.item_lines(item)]
     regions: list[Region] = []
     i = 0
     while i < len(lines):
@@ -868,8 +869,14 @@ class CommentsExtractor(Extractor):
 
     name = "comments"
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
-        drafts = [d for region in blocks_to_regions(blocks) for d in region_to_drafts(region) if d.opinion or d.response]
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
+        drafts: list[Draft] = []
+        read_lines: set[int] = set()
+        for region in document_to_regions(document):
+            found = [d for d in region_to_drafts(region) if d.opinion or d.response]
+            drafts += found
+            read_lines |= {line.number for line in region.lines} if found else set()
         rows = tuple(draft_to_comment(document.doc_id, i, d) for i, d in enumerate(drafts, start=1))
         issues = tuple(issue for i, d in enumerate(drafts, start=1) for issue in draft_to_issues(i, d))
-        return Extraction(comments=rows, issues=issues)
+        claimed = tuple(t.index for t in tables if any(row.first_line in read_lines for row in t.rows))
+        return Extraction(comments=rows, issues=issues, claimed=claimed)

@@ -2,7 +2,7 @@
 
 The recipe, one small function per step:
 
-    block -> grid (header rows, body rows)          ``block_to_grid``
+    table -> grid (header rows, body rows)          ``table_to_grid``
           -> column kinds from the body             ``grid_to_column_kinds``
           -> column roles from header words,        ``grid_to_layout``
              repaired where a header is shifted or missing
@@ -12,8 +12,8 @@ The recipe, one small function per step:
 
 Nothing is tied to one document's layout: roles come from header words (基準値, 実績, 目標値,
 事業名 …), from what the body holds (values, labels, commentary) and from the order baseline <
-actual < target, never from fixed column numbers. Grid helpers live in ``grid`` (shared with
-``timeseries``, which must not claim what ``block_is_kpi_table`` claims).
+actual < target, never from fixed column numbers. Grid helpers live in ``tables.grid`` (shared
+with ``timeseries``, which only sees the tables this extractor did not claim).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.model.document import Block, BlockKind, Document
+from extractors.model.document import Document, TextBlock
+from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount, split_value_note
 from extractors.normalize.periods import find_periods, parse_period
 from extractors.normalize.textnorm import circled_numbers_in, circled_to_int, join_lines, rejoin_broken_lines, strip_spacing
@@ -33,11 +34,11 @@ from extractors.tables.grid import (
     ColumnKind,
     Grid,
     GridRow,
-    block_to_grid,
     cell_to_text,
     context_to_unit,
     grid_to_column_kinds,
     is_placeholder_text,
+    table_to_grid,
 )
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import IndicatorRow
@@ -131,7 +132,7 @@ class Layout:
 
 
 def grid_to_layout(grid: Grid) -> Layout | None:
-    """Roles of every column, or None when the block is not a KPI table."""
+    """Roles of every column, or None when the table is not a KPI table."""
     if not grid.header or not grid.body:
         return None
     kinds = grid_to_column_kinds(grid)
@@ -266,15 +267,8 @@ def numbered_share(cells: Sequence[str]) -> float:
     return sum(1 for c in filled if circled_to_int(c[0]) is not None) / len(filled) if filled else 0.0
 
 
-def block_to_layout(block: Block) -> Layout | None:
-    if block.kind is not BlockKind.TABLE:
-        return None
-    return grid_to_layout(block_to_grid(block))
-
-
-def block_is_kpi_table(block: Block) -> bool:
-    """The test ``timeseries`` uses to leave KPI tables alone."""
-    return block_to_layout(block) is not None
+def table_to_layout(table: Table) -> Layout | None:
+    return grid_to_layout(table_to_grid(table))
 
 
 # --- logical rows ----------------------------------------------------------------------------------------
@@ -445,16 +439,16 @@ def lines_to_goal(lines: Sequence[str]) -> str | None:
     return goal
 
 
-def blocks_to_goals(blocks: Sequence[Block]) -> dict[int, str | None]:
-    """Goal in force at every TABLE block: the last heading of the text before it (or, when the
-    text blocks are not at hand, of the block's own context)."""
+def items_to_goals(items: Sequence[TextBlock | Table]) -> dict[int, str | None]:
+    """Goal in force at every table (by its index): the last heading of the text before it (or,
+    when the text blocks are not at hand, of the table's own context)."""
     current: str | None = None
     goals: dict[int, str | None] = {}
-    for block in blocks:
-        if block.kind is BlockKind.TEXT:
-            current = lines_to_goal([line.text for line in block.lines]) or current
+    for item in items:
+        if isinstance(item, TextBlock):
+            current = lines_to_goal([line.text for line in item.lines]) or current
         else:
-            goals[block.index] = current or lines_to_goal(block.context)
+            goals[item.index] = current or lines_to_goal(item.context)
     return goals
 
 
@@ -466,7 +460,6 @@ FOOTNOTE_WORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
     (Role.ACTUAL, ("実績値", "実績")),
     (Role.TARGET, ("目標値", "目標年度", "目標年", "目標")),
 )
-FOOTNOTE_LINES = 20  # text lines after a table searched for its footnotes
 
 
 def lines_to_footnote_periods(lines: Sequence[str]) -> dict[int, dict[Role, str]]:
@@ -486,19 +479,6 @@ def lines_to_footnote_periods(lines: Sequence[str]) -> dict[int, dict[Role, str]
             for number in circled_numbers_in(match["numbers"]):
                 found.setdefault(number, {})[role] = period
     return found
-
-
-def blocks_to_following_text(blocks: Sequence[Block]) -> dict[int, list[str]]:
-    """For every TABLE block, the first text lines between it and the next TABLE block."""
-    following: dict[int, list[str]] = {}
-    table: int | None = None
-    for block in blocks:
-        if block.kind is BlockKind.TABLE:
-            table = block.index
-            following[table] = []
-        elif table is not None:
-            following[table].extend(line.text for line in block.lines if not line.is_blank)
-    return {index: lines[:FOOTNOTE_LINES] for index, lines in following.items()}
 
 
 # --- rows ---------------------------------------------------------------------------------------------------
@@ -566,26 +546,27 @@ def layout_to_indicators(layout: Layout, facts: TableFacts, doc_id: str, first_r
 
 
 class KpiExtractor(Extractor):
-    """KPI tables -> ``indicators``: TABLE blocks whose header names two of 基準値 / 実績 / 目標値
+    """KPI tables -> ``indicators``: tables whose header names two of 基準値 / 実績 / 目標値
     (or one and the word KPI / 指標) over columns of values, with a column of indicator names."""
 
     name = "kpi"
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
-        goals = blocks_to_goals(blocks)
-        following = blocks_to_following_text(blocks)
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
+        goals = items_to_goals(document.items)
         rows: list[IndicatorRow] = []
         issues: list[Issue] = []
-        for block in blocks:
-            layout = block_to_layout(block)
+        claimed: list[int] = []
+        for table in tables:
+            layout = table_to_layout(table)
             if layout is None:
                 continue
             facts = TableFacts(
-                goal=goals.get(block.index),
-                unit=context_to_unit(block.context),
-                footnote_periods=lines_to_footnote_periods(following.get(block.index, [])),
+                goal=goals.get(table.index),
+                unit=context_to_unit(table.context),
+                footnote_periods=lines_to_footnote_periods(table.following),
             )
             found, problems = layout_to_indicators(layout, facts, document.doc_id, len(rows))
             rows.extend(found)
             issues.extend(problems)
-        return Extraction(indicators=tuple(rows), issues=tuple(issues))
+            claimed.append(table.index)
+        return Extraction(indicators=tuple(rows), issues=tuple(issues), claimed=tuple(claimed))

@@ -2,7 +2,7 @@
 
 The recipe, one small function per step:
 
-    TEXT blocks -> units: heading, caption or content lines      ``blocks_to_units``
+    text blocks -> units: heading, caption or content lines      ``items_to_units``
                 -> sentences with their program and caption      ``units_to_sentences``
                 -> figures, by a cheap regular expression        ``sentence_to_figures``
                 -> labels read with SudachiPy alone                ``label_metric``
@@ -40,7 +40,8 @@ from enum import StrEnum
 from typing import Any
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.model.document import Block, BlockKind, Document
+from extractors.model.document import Document, TextBlock
+from extractors.model.table import Table
 from extractors.normalize import nlp
 from extractors.normalize.amounts import parse_qualified_amount
 from extractors.normalize.periods import find_periods
@@ -268,7 +269,7 @@ class UnitKind(StrEnum):
 
 @dataclass(frozen=True)
 class Unit:
-    """One classified line of a TEXT block (content lines of one paragraph are rejoined later)."""
+    """One classified line of a text block (content lines of one paragraph are rejoined later)."""
 
     kind: UnitKind
     text: str  # normalized
@@ -363,11 +364,11 @@ def text_to_heading(text: str) -> Heading:
     return Heading(inner, spans[0][2] if spans and spans[0][2] else None)
 
 
-def blocks_to_units(blocks: Sequence[Block]) -> list[Unit]:
-    """Classify every line of the TEXT blocks, in document order."""
+def items_to_units(items: Sequence[TextBlock | Table]) -> list[Unit]:
+    """Classify every line of the text blocks, in document order."""
     units: list[Unit] = []
-    for block in blocks:
-        if block.kind is not BlockKind.TEXT:
+    for index, block in enumerate(items):
+        if not isinstance(block, TextBlock):
             continue
         lines = [line for line in block.lines if not line.is_blank]
         for line in lines:
@@ -377,7 +378,7 @@ def blocks_to_units(blocks: Sequence[Block]) -> list[Unit]:
                 Unit(
                     line_to_kind(text, len(lines) == 1, previous_marked),
                     text,
-                    block.index,
+                    index,
                     line.number,
                     line.page,
                     marked=line_is_marked_heading(text),
@@ -732,12 +733,12 @@ def sentence_labels(sentence: Sentence, figures: Sequence[Figure]) -> list[str |
 
 
 class MetricsExtractor(Extractor):
-    """Figures in running text (TEXT blocks) -> ``metrics``."""
+    """Figures in running text (text blocks) -> ``metrics``."""
 
     name = "metrics"
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
         period_spans.cache_clear()  # the caches serve one document: its lines are asked for repeatedly
         sentence_to_figures.cache_clear()
-        sentences = units_to_sentences(blocks_to_units(blocks))
+        sentences = units_to_sentences(items_to_units(document.items))
         return Extraction(metrics=tuple(sentences_to_rows(document.doc_id, sentences)))

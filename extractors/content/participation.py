@@ -7,7 +7,7 @@ dropped or inserted empty cells, shifted runs) and the layout (merged category c
 positions, names one character per line); the printed totals survive. This module reads the
 layout; ``matrix_recovery`` recovers the marks with the totals as constraints.
 
-Reading, per TABLE block:
+Reading, per table:
 
 1. header: the lines before the first row with marks, joined column by column (vertical names),
    whose cells resolve to at least ``MIN_MEMBERS`` municipalities through the gazetteer; the
@@ -46,7 +46,8 @@ from extractors.matrix.recovery import (
     Totals,
     evidence_to_recovery,
 )
-from extractors.model.document import Block, BlockKind, Document, Line
+from extractors.model.document import Document, Line
+from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks
 from schemas.quality import Code, Issue, Severity
@@ -288,10 +289,10 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
     )
 
 
-def block_to_matrices(block: Block, gazetteer: Gazetteer) -> list[ParsedMatrix]:
-    """Every matrix of a TABLE block: a header before a run of mark rows, continued by the
-    rows below it (a repeated header with the same members continues the same matrix)."""
-    lines = [line for line in block.lines if not line.is_blank]
+def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
+    """Every matrix of a table: a header before a run of mark rows, continued by the rows below
+    it (a repeated header with the same members continues the same matrix)."""
+    lines = [line for line in table.as_lines() if not line.is_blank]
     matrices: list[ParsedMatrix] = []
     header: Header | None = None
     rows: list[BodyRow] = []
@@ -403,13 +404,13 @@ def matrix_to_evidence(matrix: ParsedMatrix) -> tuple[MatrixEvidence, list[str]]
     return MatrixEvidence(rows, len(matrix.header.members), totals), problems
 
 
-def context_to_region(context: ExtractContext, block: Block, central: str) -> Region:
+def context_to_region(context: ExtractContext, table: Table, central: str) -> Region:
     """The region the matrix belongs to (see the module docstring)."""
     if context.area:
         area = nfkc_keep_marks(context.area).strip()
         return Region(area, next((k for k in REGION_KINDS if k in area), None))
     kind_only = None
-    for text in (context.title or "", *reversed(block.context)):
+    for text in (context.title or "", *reversed(table.context)):
         found = text_to_region(nfkc_keep_marks(text))
         if found and found.name != found.kind:
             return found
@@ -637,18 +638,19 @@ class ParticipationExtractor(Extractor):
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self._gazetteer = gazetteer
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
         gazetteer = self._gazetteer or default_gazetteer()
         out = Extraction()
         index = 0
-        for block in blocks:
-            if block.kind is not BlockKind.TABLE:
-                continue
-            for matrix in block_to_matrices(block, gazetteer):
+        for table in tables:
+            matrices = table_to_matrices(table, gazetteer)
+            for matrix in matrices:
                 central = _member_name(next((m for m in matrix.header.members if m.match), matrix.header.members[0]))
-                region = context_to_region(context, block, central)
+                region = context_to_region(context, table, central)
                 out = out + matrix_to_extraction(document.doc_id, index, matrix, region)
                 index += 1
+            if matrices:
+                out = out + Extraction(claimed=(table.index,))
         return out
 
 

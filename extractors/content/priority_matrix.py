@@ -5,7 +5,7 @@ numbered fields such as ``(1) …`` and ``a …``), marks each project against t
 ①…⑥ and prints the page that describes it and its NO. Text extraction damages such tables in
 typical ways, and each step below undoes one kind of damage:
 
-``blocks_to_matrices``   find the header (①…⑥ columns plus ページ / NO) and the section heading
+``tables_to_matrices``   find the header (①…⑥ columns plus ページ / NO) and the section heading
 ``cells_to_row``         read a row: marks aligned on the header's measure columns counted back
                          from the page cell (the last two numbers are page and NO), so a row with
                          an extra or missing leading cell still reads right
@@ -31,7 +31,8 @@ from typing import ClassVar
 import numpy as np
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.model.document import Block, BlockKind, Document, Line
+from extractors.model.document import Document, Line
+from extractors.model.table import Table
 from extractors.normalize.textnorm import circled_numbers_in, circled_to_int, nfkc_keep_marks
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ProjectRow
@@ -65,27 +66,27 @@ class MatrixHeader:
 
 @dataclass(frozen=True)
 class Matrix:
-    """One priority matrix: its header, data lines and the section heading above it."""
+    """One priority matrix: its header, data lines, the section heading above it and the table
+    it was read from."""
 
     header: MatrixHeader
     lines: tuple[Line, ...]
     heading: str | None
+    table: int = 0
 
 
-def blocks_to_matrices(blocks: Sequence[Block]) -> list[Matrix]:
-    """Every table block (or part of one, split at repeated headers) that is a priority matrix."""
+def tables_to_matrices(tables: Sequence[Table]) -> list[Matrix]:
+    """Every table (or part of one, split at repeated headers) that is a priority matrix."""
     matrices = []
-    for block in blocks:
-        if block.kind is not BlockKind.TABLE:
-            continue
-        heading = context_to_heading(block.context)
-        for header, lines in block_lines_to_parts(block.lines):
-            matrices.append(Matrix(header, tuple(lines), heading))
+    for table in tables:
+        heading = context_to_heading(table.context)
+        for header, lines in table_lines_to_parts(table.as_lines()):
+            matrices.append(Matrix(header, tuple(lines), heading, table.index))
     return matrices
 
 
-def block_lines_to_parts(lines: Sequence[Line]) -> list[tuple[MatrixHeader, list[Line]]]:
-    """Split a table block at each header it contains: (header, data lines) per matrix."""
+def table_lines_to_parts(lines: Sequence[Line]) -> list[tuple[MatrixHeader, list[Line]]]:
+    """Split a table at each header it contains: (header, data lines) per matrix."""
     parts: list[tuple[MatrixHeader, list[Line]]] = []
     i = 0
     while i < len(lines):
@@ -1099,8 +1100,8 @@ class PriorityMatrixExtractor(Extractor):
         self.make_similarity = similarity
         self.settings = settings
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
-        readings = [matrix_to_reading(m) for m in blocks_to_matrices(blocks)]
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
+        readings = [matrix_to_reading(m) for m in tables_to_matrices(tables)]
         if not readings:
             return Extraction()
         similarity = self.make_similarity([t for r in readings for t in reading_to_texts(r)])  # one batch
@@ -1111,4 +1112,5 @@ class PriorityMatrixExtractor(Extractor):
             projects += entries_to_projects(document.doc_id, reading.matrix.heading, reading.entries, reading.anchors, placement)
             issues += reading_to_issues(reading, placement)
         projects = [replace(p, row=i) for i, p in enumerate(projects)]
-        return Extraction(projects=tuple(projects), issues=tuple(issues))
+        claimed = tuple(sorted({r.matrix.table for r in readings}))
+        return Extraction(projects=tuple(projects), issues=tuple(issues), claimed=claimed)

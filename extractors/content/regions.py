@@ -2,7 +2,7 @@
 
 The recipe, one small function per step:
 
-    blocks -> logical lines: a line continued while a bracket is open        ``blocks_to_passages``
+    lines -> logical lines: a line continued while a bracket is open         ``document_to_passages``
               or it ends in a list separator (lists broken over lines)
            -> region lists: a name ending in a region suffix, then its       ``passage_to_lists``
               members in brackets or after a colon
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.content.metrics import line_is_marked_heading
-from extractors.model.document import Block, BlockKind, Document
+from extractors.model.document import Document, TextBlock
+from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
 from schemas.municipalities import KIND_PREFECTURE
@@ -76,7 +77,7 @@ class Passage:
     """A logical line: one or more physical lines joined, normalized, where it was read."""
 
     text: str
-    kind: BlockKind
+    in_text: bool  # read from running text (not from a table)
     line: int
     page: int
 
@@ -143,11 +144,11 @@ def bracket_depth(text: str) -> int:
     return sum(ch in _OPEN for ch in text) - sum(ch in _CLOSE for ch in text)
 
 
-def blocks_to_passages(blocks: Sequence[Block]) -> list[Passage]:
-    """Lines of all blocks in order; a line whose bracket is still open, or which ends in a list
+def document_to_passages(document: Document) -> list[Passage]:
+    """Lines of all items in order; a line whose bracket is still open, or which ends in a list
     separator after a region name, takes the following lines (blank lines and block breaks are
     extraction damage there), up to ``MAX_CONTINUATION_LINES``."""
-    lines = [(block.kind, line) for block in blocks for line in block.lines if not line.is_blank]
+    lines = [(isinstance(item, TextBlock), line) for item in document.items for line in document.item_lines(item) if not line.is_blank]
     passages: list[Passage] = []
     i = 0
     while i < len(lines):
@@ -396,9 +397,9 @@ def passages_to_events(passages: Sequence[Passage], resolved: Sequence[ResolvedL
     events: list[_Event] = []
     for i, passage in enumerate(passages):
         lists = by_passage.get(i, [])
-        if passage.kind is BlockKind.TEXT and not lists and line_is_marked_heading(passage.text):
+        if passage.in_text and not lists and line_is_marked_heading(passage.text):
             events.append(_Event(i, 0, "heading"))
-        if passage.kind is BlockKind.TEXT:
+        if passage.in_text:
             events.extend(_Event(i, m.start(), "count", count=m) for m in COUNT_RE.finditer(passage.text))
         events.extend(_Event(i, r.region.start, "list", resolved=r) for r in lists)
     return sorted(events, key=lambda e: (e.index, e.offset))
@@ -421,9 +422,9 @@ def checks_to_issues(checks: Sequence[CountCheck]) -> list[Issue]:
 # --- extractor ----------------------------------------------------------------------------------
 
 
-def document_to_region_lists(blocks: Sequence[Block], gazetteer: Gazetteer) -> tuple[list[Passage], list[ResolvedList]]:
+def document_to_region_lists(document: Document, gazetteer: Gazetteer) -> tuple[list[Passage], list[ResolvedList]]:
     """Passages of the document and the member lists found in them."""
-    passages = blocks_to_passages(blocks)
+    passages = document_to_passages(document)
     candidates = [r for p in passages for r in passage_to_lists(p)]
     document: Counter[str] = Counter()
     for region in candidates:
@@ -440,9 +441,9 @@ class RegionListExtractor(Extractor):
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self._gazetteer = gazetteer
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
         gazetteer = self._gazetteer or default_gazetteer()
-        passages, resolved = document_to_region_lists(blocks, gazetteer)
+        passages, resolved = document_to_region_lists(document, gazetteer)
         rows, issues = resolved_to_rows(document.doc_id, resolved)
         issues += checks_to_issues(check_counts(passages, resolved))
         return Extraction(region_members=tuple(rows), issues=tuple(issues))

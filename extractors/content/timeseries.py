@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.content.kpi import block_is_kpi_table
-from extractors.model.document import Block, BlockKind, Document
+from extractors.model.document import Document
+from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount
 from extractors.normalize.periods import parse_period
 from extractors.normalize.textnorm import strip_spacing
@@ -34,12 +34,12 @@ from extractors.tables.grid import (
     ColumnKind,
     Grid,
     GridRow,
-    block_to_grid,
     cell_to_text,
     context_to_unit,
     grid_to_column_kinds,
     is_placeholder_text,
     is_value_text,
+    table_to_grid,
 )
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ObservationRow
@@ -290,27 +290,25 @@ def grid_to_observations_down(grid: Grid, facts: TableFacts, doc_id: str) -> tup
 # --- the extractor ------------------------------------------------------------------------------------------
 
 
-def block_to_facts(block: Block, grid: Grid) -> TableFacts:
+def table_to_facts(table: Table, grid: Grid) -> TableFacts:
     """Title (or, with no heading above the table, ``table at page p, line n``), unit, calendar."""
-    title_line = context_to_title_line(block.context) or ""
+    title_line = context_to_title_line(table.context) or ""
     header_text = " ".join(cell for row in grid.header for cell in row.cells if cell)
-    near = " ".join(block.context[-3:])
+    near = " ".join(table.context[-3:])
     return TableFacts(
-        title=line_to_title(title_line) if title_line else f"table at {block.location()}",
-        unit=context_to_unit(block.context),
+        title=line_to_title(title_line) if title_line else f"table at {table.location()}",
+        unit=context_to_unit(table.context),
         default_fiscal=table_counts_fiscal_years(header_text, near),
-        location=block.location(),
+        location=table.location(),
     )
 
 
-def block_to_observations(block: Block, doc_id: str) -> tuple[list[ObservationRow], list[Issue]] | None:
-    """Observations of one block, or None when it is no time-series table (KPI tables excluded)."""
-    if block.kind is not BlockKind.TABLE or block_is_kpi_table(block):
-        return None
-    grid = block_to_grid(block)
+def table_to_observations(table: Table, doc_id: str) -> tuple[list[ObservationRow], list[Issue]] | None:
+    """Observations of one table, or None when it is no time-series table."""
+    grid = table_to_grid(table)
     if not grid.header or not grid.body:
         return None
-    facts = block_to_facts(block, grid)
+    facts = table_to_facts(table, grid)
     periods = grid_to_period_columns(grid, facts.default_fiscal)
     if len(periods) >= 2:
         rows, issues = grid_to_observations_across(grid, periods, facts, doc_id)
@@ -338,14 +336,16 @@ class TimeSeriesExtractor(Extractor):
 
     name = "timeseries"
 
-    def extract(self, document: Document, blocks: Sequence[Block], context: ExtractContext) -> Extraction:
+    def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
         rows: list[ObservationRow] = []
         issues: list[Issue] = []
-        for block in blocks:
-            found = block_to_observations(block, document.doc_id)
+        claimed: list[int] = []
+        for table in tables:
+            found = table_to_observations(table, document.doc_id)
             if found is None:
                 continue
             rows.extend(found[0])
             issues.extend(found[1])
+            claimed.append(table.index)
         kept, duplicates = drop_duplicate_keys(rows)
-        return Extraction(observations=tuple(kept), issues=tuple(issues + duplicates))
+        return Extraction(observations=tuple(kept), issues=tuple(issues + duplicates), claimed=tuple(claimed))

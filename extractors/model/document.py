@@ -1,13 +1,18 @@
 """The document model every reader produces and every extractor consumes.
 
-input file -> Document (pages -> lines -> cells, with bbox where the input has geometry)
--> Blocks (runs of lines of one layout kind, with the text that precedes them as context).
+input file -> Document: pages of lines (cells with bbox where the input has geometry), and the
+same content in reading order as ``items``: tables (``extractors.model.table.Table``) and the
+text blocks between them (paragraphs, headings, bullets).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from extractors.model.table import Table
 
 
 @dataclass(frozen=True)
@@ -64,34 +69,10 @@ class Page:
 
 
 @dataclass(frozen=True)
-class Document:
-    """A parsed input file. ``doc_id`` is the first 16 hex digits of the SHA-256 of its bytes."""
+class TextBlock:
+    """A run of text lines between tables (a paragraph, bullets, headings); blank lines end it."""
 
-    doc_id: str
-    source_file: str
-    sha256: str
-    media_type: str
-    pages: tuple[Page, ...]
-    encoding: str | None = None
-
-    def lines(self) -> list[Line]:
-        return [line for page in self.pages for line in page.lines]
-
-
-class BlockKind(StrEnum):
-    TABLE = "table"  # consecutive tabular lines
-    TEXT = "text"  # paragraph / bullets / headings
-
-
-@dataclass(frozen=True)
-class Block:
-    """A run of lines of one layout kind. ``context`` holds the nearest non-blank text lines
-    before the block (nearest last), which carry titles, units (単位) and goal headings."""
-
-    kind: BlockKind
     lines: tuple[Line, ...]
-    index: int
-    context: tuple[str, ...] = field(default=())
 
     @property
     def first_line(self) -> int:
@@ -103,3 +84,36 @@ class Block:
 
     def location(self) -> str:
         return f"page {self.page}, line {self.first_line}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed input file. ``doc_id`` is the first 16 hex digits of the SHA-256 of its bytes;
+    ``items`` its tables and text blocks in reading order."""
+
+    doc_id: str
+    source_file: str
+    sha256: str
+    media_type: str
+    pages: tuple[Page, ...]
+    encoding: str | None = None
+    items: tuple[TextBlock | Table, ...] = field(default=())
+
+    def lines(self) -> list[Line]:
+        return [line for page in self.pages for line in page.lines]
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(item for item in self.items if not isinstance(item, TextBlock))
+
+    @cached_property
+    def _lines_by_number(self) -> dict[int, Line]:
+        return {line.number: line for line in self.lines()}
+
+    def item_lines(self, item: TextBlock | Table) -> list[Line]:
+        """The document lines an item was read from (a table: its rows' lines, in order)."""
+        if isinstance(item, TextBlock):
+            return list(item.lines)
+        by_number = self._lines_by_number
+        numbers = sorted({n for row in item.rows for n in range(row.first_line, row.last_line + 1)})
+        return [by_number[n] for n in numbers if n in by_number]

@@ -25,6 +25,7 @@ from extractors.model.document import BBox, Cell, Document, Line, Page
 from extractors.readers import FileIdentity, ReadFailure
 from extractors.tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
 from extractors.tables.base import chars_to_text
+from extractors.tables.text import lines_to_items
 from schemas.quality import Code
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
@@ -57,6 +58,7 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
         sha256=identity.sha256,
         media_type="application/pdf",
         pages=tuple(pages),
+        items=lines_to_items([line for page in pages for line in page.lines]),
     )
 
 

@@ -10,6 +10,7 @@ from charset_normalizer import from_bytes
 
 from extractors.model.document import Cell, Document, Line, Page
 from extractors.readers import FileIdentity, ReadFailure
+from extractors.tables.text import lines_to_items
 from schemas.quality import Code
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -20,7 +21,7 @@ HTML_TABLE = re.compile(r"<table\b.*?</table>", re.IGNORECASE | re.DOTALL)
 
 
 def text_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity) -> Document | ReadFailure:
-    """Decode, split into pages (form feeds), lines and tab-separated cells."""
+    """Decode, split into pages (form feeds), lines and tab-separated cells; find the tables."""
     if not data.strip():
         return ReadFailure(Code.EMPTY_FILE, "the file is empty (no text to read)")
     decoded = bytes_to_text(data)
@@ -35,6 +36,7 @@ def text_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity
         media_type="text/plain",
         pages=pages,
         encoding=encoding,
+        items=lines_to_items([line for page in pages for line in page.lines]),
     )
 
 

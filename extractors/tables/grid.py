@@ -1,4 +1,4 @@
-"""A TABLE block read as a grid: header rows over body rows of normalized cells, and what each
+"""A table read as a grid: header rows over body rows of normalized cells, and what each
 column holds. Shared by the table extractors (KPI, time series), so each reads tables alike.
 
 Header rows are the leading rows without data values; a blank header cell under a merged cell
@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from extractors.model.document import Block, Line
+from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount, split_value_note
 from extractors.normalize.periods import parse_period
 from extractors.normalize.textnorm import nfkc_keep_marks
 
-# --- grid: a TABLE block as header rows and body rows of normalized cells --------------------------
+# --- grid: a table as header rows and body rows of normalized cells ----------------------------------
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,15 @@ def cell_to_text(raw: str) -> str:
     return " ".join(nfkc_keep_marks(raw).split())
 
 
-def line_to_row(line: Line, width: int) -> GridRow:
-    printed = tuple(nfkc_keep_marks(c.text).strip() for c in line.cells)
-    cells = tuple(cell_to_text(c.text) for c in line.cells)
-    pad = width - len(cells)
-    return GridRow(cells=cells + ("",) * pad, printed=printed + ("",) * pad, page=line.page, line=line.number)
+def table_row_to_grid_row(table: Table, row: int) -> GridRow:
+    texts = table.row_texts(row)
+    source = table.rows[row]
+    return GridRow(
+        cells=tuple(cell_to_text(t) for t in texts),
+        printed=tuple(nfkc_keep_marks(t).strip() for t in texts),
+        page=source.page,
+        line=source.first_line,
+    )
 
 
 def value_main(text: str) -> str:
@@ -115,13 +119,12 @@ def row_has_data(row: GridRow) -> bool:
     return any(is_value_text(c) and not is_period_label(c) for c in row.cells)
 
 
-def block_to_grid(block: Block) -> Grid:
+def table_to_grid(table: Table) -> Grid:
     """Header rows are the leading rows without data values; the rest is the body."""
-    lines = [line for line in block.lines if not line.is_blank]
-    width = max((len(line.cells) for line in lines), default=0)
-    rows = [line_to_row(line, width) for line in lines]
+    rows = [table_row_to_grid_row(table, r) for r in range(table.n_rows)]
+    rows = [row for row in rows if any(c.strip() for c in row.cells)]
     split = next((i for i, row in enumerate(rows) if row_has_data(row)), len(rows))
-    return Grid(header=tuple(rows[:split]), body=tuple(rows[split:]), width=width)
+    return Grid(header=tuple(rows[:split]), body=tuple(rows[split:]), width=table.n_columns)
 
 
 UNIT_NOTE_RE = re.compile(r"単位\s*[:：]?\s*(?P<unit>[^)）\s、,;]+)")

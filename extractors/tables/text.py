@@ -1,0 +1,110 @@
+"""Tables in text: a document's lines -> tables and the text blocks between them.
+
+Tab-separated rows (text extractions of PDFs and spreadsheets write cells with tabs): a run of
+lines with a tab is one table; a blank line does not end it when the next non-blank line has a
+tab too (extraction often inserts blank lines between rows). Every tab field is a cell, empty
+ones included: their position is evidence of merged cells and dropped marks.
+
+Each table carries the nearest text lines before it as ``context`` (titles, unit notes (単位) and
+goal headings live there) and the text lines after it as ``following`` (notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from extractors.model.document import Line, TextBlock
+from extractors.model.table import RowSource, Table, TableCell
+
+CONTEXT_LINES = 8
+FOLLOWING_LINES = 20
+TABS = "tabs"
+
+
+def lines_to_items(lines: Sequence[Line]) -> tuple[TextBlock | Table, ...]:
+    """Text blocks and tables in reading order; tables numbered in order, with their context."""
+    items: list[TextBlock | Table] = []
+    recent_text: list[str] = []
+    for is_table, group in lines_to_groups(list(lines)):
+        if is_table:
+            index = sum(1 for i in items if isinstance(i, Table))
+            items.append(lines_to_table(group, index, tuple(recent_text[-CONTEXT_LINES:])))
+        else:
+            items.append(TextBlock(lines=tuple(group)))
+            recent_text.extend(line.text.strip() for line in group if not line.is_blank)
+    return attach_following(items)
+
+
+def attach_following(items: list[TextBlock | Table]) -> tuple[TextBlock | Table, ...]:
+    """Each table gets the first text lines between it and the next table (its notes)."""
+    out = list(items)
+    for k, item in enumerate(items):
+        if not isinstance(item, Table):
+            continue
+        following: list[str] = []
+        for later in items[k + 1 :]:
+            if isinstance(later, Table):
+                break
+            following.extend(line.text for line in later.lines if not line.is_blank)
+        out[k] = replace(item, following=tuple(following[:FOLLOWING_LINES]))
+    return tuple(out)
+
+
+def lines_to_table(lines: Sequence[Line], index: int, context: tuple[str, ...], strategy: str = TABS) -> Table:
+    """One row per line, one cell per field (PDF lines keep their cells' bbox and span)."""
+    cells = [
+        TableCell(text=c.text, row=r, column=c.column, row_span=c.row_span, col_span=c.col_span, page=line.page, bbox=c.bbox, line=line.number)
+        for r, line in enumerate(lines)
+        for c in line.cells
+    ]
+    rows = tuple(RowSource(page=line.page, first_line=line.number, last_line=line.number, bbox=line.bbox) for line in lines)
+    return Table(
+        cells=tuple(cells),
+        n_rows=len(lines),
+        n_columns=max((len(line.cells) for line in lines), default=0),
+        strategy=strategy,
+        confidence=1.0,
+        rows=rows,
+        index=index,
+        context=context,
+    )
+
+
+def lines_to_groups(lines: list[Line]) -> list[tuple[bool, list[Line]]]:
+    """Split lines into (is_table, lines) runs; blank lines end text paragraphs and are dropped."""
+    groups: list[tuple[bool, list[Line]]] = []
+    current: list[Line] = []
+    current_kind: bool | None = None
+
+    def flush() -> None:
+        nonlocal current, current_kind
+        if current and current_kind is not None:
+            groups.append((current_kind, current))
+        current, current_kind = [], None
+
+    for i, line in enumerate(lines):
+        if line.is_blank:
+            if current_kind is True and next_nonblank_is_tabular(lines, i):
+                continue
+            flush()
+            continue
+        kind = line_is_table_row(line)
+        if kind is not current_kind:
+            flush()
+            current_kind = kind
+        current.append(line)
+    flush()
+    return groups
+
+
+def line_is_table_row(line: Line) -> bool:
+    """A line with a tab separating text from other text (or from empty merged-cell slots)."""
+    return len(line.cells) >= 2 and any(c.text for c in line.cells)
+
+
+def next_nonblank_is_tabular(lines: list[Line], index: int) -> bool:
+    for line in lines[index + 1 :]:
+        if not line.is_blank:
+            return line_is_table_row(line)
+    return False
