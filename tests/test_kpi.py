@@ -13,11 +13,11 @@ from extractors.content.kpi import (
     KpiExtractor,
     Reading,
     Role,
-    table_to_layout,
     cell_to_reading,
     clean_indicator,
     lines_to_footnote_periods,
     lines_to_goal,
+    table_to_layout,
 )
 from extractors.readers import ReadFailure, read_document
 from schemas.quality import Code, Severity

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from extractors.normalize import nlp
 from extractors.content.base import ExtractContext
 from extractors.content.metrics import (
     Heading,
     MetricsExtractor,
     Sentence,
-    items_to_units,
     figure_to_period,
+    items_to_units,
     line_is_caption,
     line_is_marked_heading,
     normalize_sentence_text,
     sentence_to_figures,
     units_to_sentences,
 )
+from extractors.normalize import nlp
 from extractors.readers import read_document
 from tests.text_corpus import generate_corpus
 

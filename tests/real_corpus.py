@@ -1,0 +1,263 @@
+"""The real-document corpus (``tests/real/``): hand-keyed values of public PDFs, and the score
+keikaku gets on them.
+
+Every ``<slug>.pdf`` has a ``<slug>.keys.csv`` of values keyed by hand against the rendered page
+(``tests/real/PROVENANCE.md`` says where each document comes from and how it was keyed). A key
+is right when one output row of the document (observations, indicators, participation or
+cells) holds:
+
+* every label of the key (its row and column headers other than the period, ``|``-separated)
+  in the row's labels (table title, series, indicator, header paths …), compared after NFKC
+  with white space and note marks removed;
+* the value, exactly (a Decimal, sign and scale applied); a participation key: the status or
+  the mark as printed;
+* the unit, when the key has one;
+* the period, when the key has one that the table itself prints (a period the keyer took from
+  the document's title is checked only when the row has a period).
+
+Run ``python -m tests.real_corpus`` for the score per document and every key that is wrong,
+with the nearest row keikaku gave.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REAL = Path(__file__).resolve().parent / "real"
+MARKS_RE = re.compile(r"※\d*|\*\d*|注\d+|[\s　]")
+TITLE_PERIOD_RE = re.compile(r"title|heading|caption|from the (?:page|document|cover)|表題|標題", re.IGNORECASE)
+STATUS_BY_MARK = {"●": "existing", "○": "new", "〇": "new", "◯": "new"}
+
+
+def norm(text: object) -> str:
+    return MARKS_RE.sub("", unicodedata.normalize("NFKC", str(text or ""))).lower()
+
+
+@dataclass(frozen=True)
+class Key:
+    slug: str
+    line: int
+    page: int
+    kind: str
+    table: str
+    labels: tuple[str, ...]
+    period: str
+    value: Decimal | None
+    unit: str
+    text: str
+    role: str
+    note: str
+
+    @property
+    def period_from_title(self) -> bool:
+        return bool(self.period) and bool(TITLE_PERIOD_RE.search(self.note))
+
+    def describe(self) -> str:
+        where = f"{self.slug}.keys.csv:{self.line} (p.{self.page})"
+        return f"{where} {' | '.join(self.labels)} [{self.period or '-'}] = {self.value if self.value is not None else self.text} {self.unit}"
+
+
+def to_decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text) if text.strip() else None
+    except InvalidOperation:
+        return None
+
+
+def load_keys(slug: str) -> list[Key]:
+    path = REAL / f"{slug}.keys.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [
+        Key(
+            slug=slug,
+            line=i + 2,
+            page=int(r["page"]),
+            kind=r["kind"].strip(),
+            table=r["table"],
+            labels=tuple(part.strip() for part in r["labels"].split("|") if part.strip()),
+            period=r["period"].strip(),
+            value=to_decimal(r["value"]),
+            unit=r["unit"].strip(),
+            text=r["text"],
+            role=r["role"].strip(),
+            note=r["note"],
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+def documents() -> list[str]:
+    return sorted(p.stem for p in REAL.glob("*.pdf"))
+
+
+def negative_documents() -> list[str]:
+    """Documents the provenance marks NEGATIVE: no planning or statistics table at all."""
+    text = (REAL / "PROVENANCE.md").read_text(encoding="utf-8")
+    return sorted({m for m in re.findall(r"\|\s*([a-z0-9-]+)\.pdf\s*\|[^\n]*NEGATIVE", text)})
+
+
+# --- the output rows a key can match ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value keikaku gave, with everything a key is compared to."""
+
+    table: str  # output table
+    labels: str  # normalized, concatenated
+    period: str | None
+    value: Decimal | None
+    unit: str | None
+    text: str  # as printed
+    status: str | None = None  # participation
+    shown: str = ""  # for the report
+
+    def describe(self) -> str:
+        return self.shown
+
+
+def extraction_to_candidates(extraction: Any) -> list[Candidate]:
+    out: list[Candidate] = []
+    for r in extraction.observations:
+        labels = f"{r.table_title} {r.series}"
+        out.append(Candidate("observations", norm(labels), r.period, r.value, r.unit, r.value_text or "", shown=f"observations: {labels} [{r.period}] = {r.value} {r.unit or ''}"))
+    for r in extraction.indicators:
+        base = " ".join(x for x in (r.goal, r.measure, r.indicator) if x)
+        for role in ("baseline", "actual", "target"):
+            value, unit, period, text = (getattr(r, f"{role}_{f}") for f in ("value", "unit", "period", "text"))
+            if value is not None or text:
+                out.append(Candidate("indicators", norm(f"{base} {role}"), period, value, unit, text or "", shown=f"indicators: {base} {role} [{period}] = {value} {unit or ''}"))
+    for r in extraction.participation:
+        labels = f"{r.project_number or ''} {r.project_name or ''} {r.municipality_name}"
+        out.append(Candidate("participation", norm(labels), None, None, None, r.observed_mark or "", status=r.status, shown=f"participation: {labels} = {r.status}"))
+    for r in extraction.cells:
+        if r.role != "data":
+            continue
+        labels = f"{getattr(r, 'table_title', '') or ''} {r.row_header or ''} {r.column_header or ''}"
+        out.append(Candidate("cells", norm(labels), r.period, r.value, r.unit, r.text or "", shown=f"cells: {labels} [{r.period}] = {r.value if r.value is not None else r.text} {r.unit or ''}"))
+    return out
+
+
+def labels_match(key: Key, candidate: Candidate) -> bool:
+    return all(norm(label) in candidate.labels for label in key.labels)
+
+
+def value_matches(key: Key, candidate: Candidate) -> bool:
+    if key.kind == "participation":
+        if candidate.status is not None:
+            return candidate.status == key.role
+        return norm(candidate.text) == norm(key.text)
+    if key.value is None:
+        return norm(candidate.text) == norm(key.text)
+    return candidate.value is not None and candidate.value == key.value
+
+
+def unit_matches(key: Key, candidate: Candidate) -> bool:
+    return not key.unit or norm(candidate.unit) == norm(key.unit)
+
+
+def period_matches(key: Key, candidate: Candidate) -> bool:
+    if not key.period:
+        return True
+    if candidate.period is None and key.period_from_title:
+        return True
+    return candidate.period == key.period
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    key: Key
+    right: bool
+    table: str | None  # the output table of the matching row
+    why: str  # what was wrong, and the nearest row
+
+
+def key_to_result(key: Key, candidates: Sequence[Candidate]) -> KeyResult:
+    labelled = [c for c in candidates if labels_match(key, c)]
+    for c in labelled:
+        if value_matches(key, c) and unit_matches(key, c) and period_matches(key, c):
+            return KeyResult(key, True, c.table, "")
+    if not labelled:
+        valued = [c for c in candidates if value_matches(key, c)] if key.value is not None else []
+        why = "no row with these labels" + (f"; the value is in: {valued[0].describe()}" if valued else "")
+        return KeyResult(key, False, None, why)
+    same_value = [c for c in labelled if value_matches(key, c)]
+    if same_value:
+        c = same_value[0]
+        why = f"period {c.period} or unit {c.unit} differ: {c.describe()}"
+    else:
+        same_period = [c for c in labelled if key.period and c.period == key.period] or labelled
+        why = f"value differs: {same_period[0].describe()}"
+    return KeyResult(key, False, None, why)
+
+
+@dataclass(frozen=True)
+class DocumentScore:
+    slug: str
+    results: tuple[KeyResult, ...]
+    rows: dict[str, int]
+    status: str
+
+    @property
+    def right(self) -> int:
+        return sum(r.right for r in self.results)
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+
+@cache
+def extract(slug: str) -> Any:
+    """The envelope keikaku gives for one corpus document (cached per process)."""
+    from pipeline.envelope import InputFile
+    from pipeline.executors import input_to_result
+    from pipeline.stages import default_stages
+
+    path = REAL / f"{slug}.pdf"
+    return input_to_result(InputFile(source_file=path.name, data=path.read_bytes()), default_stages())
+
+
+def score_document(slug: str) -> DocumentScore:
+    result = extract(slug)
+    candidates = extraction_to_candidates(result.extraction)
+    results = tuple(key_to_result(k, candidates) for k in load_keys(slug))
+    rows = {name: len(getattr(result.extraction, name)) for name in result.extraction.table_names()}
+    return DocumentScore(slug, results, rows, result.status)
+
+
+def summarize(scores: Iterable[DocumentScore]) -> tuple[int, int]:
+    scores = list(scores)
+    return sum(s.right for s in scores), sum(s.total for s in scores)
+
+
+def main(argv: Sequence[str]) -> None:
+    slugs = [a for a in argv if not a.startswith("-")] or documents()
+    verbose = "-v" in argv
+    scores = []
+    for slug in slugs:
+        s = score_document(slug)
+        scores.append(s)
+        share = f"{s.right}/{s.total}" if s.total else "negative" if slug in negative_documents() else "0 keys"
+        tables = ", ".join(f"{k} {v}" for k, v in s.rows.items() if v)
+        print(f"{share:>8}  {slug}  [{s.status}]  {tables}", flush=True)
+        if verbose:
+            for r in s.results:
+                if not r.right:
+                    print(f"          ✗ {r.key.describe()}\n              {r.why}")
+    right, total = summarize(scores)
+    print(f"\nkeyed cells right: {right}/{total} = {right / max(total, 1):.1%}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
