@@ -176,6 +176,7 @@ class ObservationRow(TableRow):
     value: Decimal | None = col("Value, scale word applied.", kind=KIND_NUMBER)
     unit: str | None = col("Unit (from the table's 単位 note or the cell).")
     value_text: str | None = col("Cell as printed.")
+    aggregate: bool = col("True for a printed 計 / 小計 / 合計 (row or column): a total of other series, not a series of its own.", kind=KIND_BOOLEAN, required=True, default=False)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ class CellRow(TableRow):
 
     doc_id: str = col("Document id.", kind=KIND_DOC_ID, required=True)
     table_id: int = col("Index of the table within the document (0-based, reading order).", kind=KIND_INTEGER, required=True, default=0)
+    table_title: str | None = col("The table's title: the heading printed above it (its list number and notes removed).")
     page: int | None = col("Page the cell is printed on (1-based).", kind=KIND_INTEGER)
     row: int = col("Row of the cell in the table grid (0-based; a merged cell: its first row).", kind=KIND_INTEGER, required=True, default=0)
     column: int = col("Column of the cell in the table grid (0-based; a merged cell: its first column).", kind=KIND_INTEGER, required=True, default=0)

@@ -8,7 +8,7 @@ cells) holds:
 
 * every label of the key (its row and column headers other than the period, ``|``-separated)
   in the row's labels (table title, series, indicator, header paths …), compared after NFKC
-  with white space and note marks removed;
+  with white space, note marks and path separators (/ › | ×) removed;
 * the value, exactly (a Decimal, sign and scale applied); a participation key: the status or
   the mark as printed;
 * the unit, when the key has one;
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 REAL = Path(__file__).resolve().parent / "real"
-MARKS_RE = re.compile(r"※\d*|\*\d*|注\d+|[\s　]")
+MARKS_RE = re.compile(r"※\d*|\*\d*|注\d+|[\s　]|[/›|×]")
 TITLE_PERIOD_RE = re.compile(r"title|heading|caption|from the (?:page|document|cover)|表題|標題", re.IGNORECASE)
 STATUS_BY_MARK = {"●": "existing", "○": "new", "〇": "new", "◯": "new"}
 

@@ -57,6 +57,12 @@ PREFIX_QUALIFIERS = (
     "計",
 )
 SUFFIX_QUALIFIERS = ("以上", "以下", "未満", "程度", "前後", "超", "強", "弱")
+# Units tables print apart from the number: in a heading (``事業費（千円）``), a caption
+# (``(人)``) or above the number in its cell (``千円`` over ``2,050,134``).
+UNIT_WORDS = frozenset(
+    "円 千円 万円 百万円 億円 人 千人 万人 世帯 件 % ％ t ｔ トン kg ㎏ g ㎡ m2 ㎢ km2 ha a km m ㎥ m3 ℓ L 台 戸 回 日 時間 "
+    "校 箇所 か所 ヶ所 カ所 施設 本 冊 頭 棟 人泊 泊 個 枚 点 社 店 床 歳 倍 ポイント 人日 人回 食 園 団体 事業所 gal".split()
+)
 QUALIFIERS: frozenset[str] = frozenset(PREFIX_QUALIFIERS + SUFFIX_QUALIFIERS)
 
 MAX_DIGITS = 40  # longer digit strings are not amounts (and would strain Decimal precision)

@@ -21,11 +21,12 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from statistics import median
 
-from extractors.model.document import BBox, Cell, Document, Line, Page
+from extractors.model.document import BBox, Cell, Document, Line, Page, TextBlock
+from extractors.model.table import RowSource, Table, TableCell
 from extractors.readers import FileIdentity, ReadFailure
 from extractors.tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
 from extractors.tables.base import chars_to_text
-from extractors.tables.text import lines_to_items
+from extractors.tables.text import parts_to_items
 from schemas.quality import Code
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
@@ -45,7 +46,7 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
     # Not ``pdf.close()``: it builds every page object only to close it, and the stream is
     # this function's in-memory buffer, freed with ``pdf``.
     try:
-        pages = pages_of(pdf)
+        pages, items = pages_of(pdf)
     except Exception as exc:  # noqa: BLE001 -- damaged page streams
         return ReadFailure(Code.PDF_CORRUPT, f"a page of the PDF cannot be read ({type(exc).__name__})")
     if not pages:
@@ -58,7 +59,7 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
         sha256=identity.sha256,
         media_type="application/pdf",
         pages=tuple(pages),
-        items=lines_to_items([line for page in pages for line in page.lines]),
+        items=items,
     )
 
 
@@ -84,7 +85,7 @@ class TextItem:
 Item = TextItem | FoundTable
 
 
-def pages_of(pdf: object) -> list[Page]:
+def pages_of(pdf: object) -> tuple[list[Page], tuple[TextBlock | Table, ...]]:
     """Page by page (one pdfplumber page alive at a time, its parse freed before the next):
     tables by the most confident strategy (``extractors.tables``), other text grouped into
     lines from word positions. Then running headers/footers are dropped, tables continued over
@@ -98,7 +99,7 @@ def pages_of(pdf: object) -> list[Page]:
         release_page(pdf, page)
     items = drop_running_lines(items, sizes)
     items = stitch_continued_tables(items)
-    return items_to_pages(items, sizes)
+    return items_to_document(items, sizes)
 
 
 def stream_pages(pdf: object) -> Iterator[object]:
@@ -242,25 +243,46 @@ def stitch_continued_tables(items: list[Item]) -> list[Item]:
     return out
 
 
-def items_to_pages(items: list[Item], sizes: dict[int, tuple[float, float]]) -> list[Page]:
+def items_to_document(items: list[Item], sizes: dict[int, tuple[float, float]]) -> tuple[list[Page], tuple[TextBlock | Table, ...]]:
+    """Pages of numbered lines (a table row is one line of cells, a merged cell's text on its
+    first row and empty cells in the slots it covers) and the document's items: every table a
+    strategy found is one ``Table``; the text lines between them are text blocks (runs of lines
+    with cells at wide gaps may still be tables: ``extractors.tables.text``)."""
     by_page: dict[int, list[tuple[tuple[Cell, ...], BBox]]] = {n: [] for n in sizes}
+    placed: list[tuple[Item, list[tuple[int, int]]]] = []  # item, (page, index in by_page) of its lines
     for item in items:
         if isinstance(item, TextItem):
             by_page[item.page].append((item.cells, item.bbox))
+            placed.append((item, [(item.page, len(by_page[item.page]) - 1)]))
             continue
         page = item.pages[0]
+        where = []
         for row in range(item.n_rows):
             starts = [c for c in item.row_cells(row) if c is not None]
             page = min((c.page for c in starts), default=page)
             by_page[page].append((table_row_to_cells(item, row), item.row_bbox(row)))
-    pages, number = [], 0
+            where.append((page, len(by_page[page]) - 1))
+        placed.append((item, where))
+    pages, number, numbers = [], 0, {}
     for page_no, (width, height) in sizes.items():
         lines = []
-        for cells, bbox in by_page[page_no]:
+        for k, (cells, bbox) in enumerate(by_page[page_no]):
             number += 1
+            numbers[(page_no, k)] = number
             lines.append(Line(text="\t".join(c.text for c in cells), cells=cells, page=page_no, number=number, bbox=bbox))
         pages.append(Page(number=page_no, lines=tuple(lines), width=width, height=height))
-    return pages
+    by_number = {line.number: line for page in pages for line in page.lines}
+    parts: list[list[Line] | Table] = []
+    for item, where in placed:
+        lines = [by_number[numbers[w]] for w in where]
+        if isinstance(item, TextItem):
+            if parts and isinstance(parts[-1], list):
+                parts[-1].extend(lines)
+            else:
+                parts.append(lines)
+        else:
+            parts.append(found_to_table(item, lines))
+    return pages, parts_to_items(parts)
 
 
 def table_row_to_cells(table: FoundTable, row: int) -> tuple[Cell, ...]:
@@ -270,6 +292,16 @@ def table_row_to_cells(table: FoundTable, row: int) -> tuple[Cell, ...]:
         Cell(text=c.text, column=i, bbox=c.bbox, row_span=c.row_span, col_span=c.col_span) if c is not None else Cell(text="", column=i)
         for i, c in enumerate(table.row_cells(row))
     )
+
+
+def found_to_table(found: FoundTable, lines: Sequence[Line]) -> Table:
+    """A table a strategy found, with the document lines its rows became."""
+    cells = tuple(
+        TableCell(text=c.text, row=c.row, column=c.column, row_span=c.row_span, col_span=c.col_span, page=c.page, bbox=c.bbox, line=lines[c.row].number)
+        for c in found.cells
+    )
+    rows = tuple(RowSource(page=line.page, first_line=line.number, last_line=line.number, bbox=line.bbox) for line in lines)
+    return Table(cells=cells, n_rows=found.n_rows, n_columns=found.n_columns, strategy=found.strategy, confidence=found.confidence, rows=rows)
 
 
 def word_in_box(word: dict, box: BBox) -> bool:

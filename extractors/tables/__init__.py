@@ -19,12 +19,24 @@ from extractors.tables.stitch import stitch, tables_continue
 
 STRATEGIES: Mapping[str, TableStrategy] = {"ruled": RuledStrategy(), "borderless": BorderlessStrategy()}
 MIN_CONFIDENCE = 0.5
+MIN_FILLED_SHARE = 0.15  # a grid this empty is a chart frame or a drawing, not a table
+MIN_FILLED_ROWS = 2  # rows with two filled cells: a table has at least two
 
 
 def find_page_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> list[FoundTable]:
     """Tables of one page, best strategy per region, top to bottom."""
-    candidates = [t for s in strategies.values() for t in s.find_tables(page) if t.confidence >= MIN_CONFIDENCE]
+    candidates = [t for s in strategies.values() for t in s.find_tables(page) if t.confidence >= MIN_CONFIDENCE and found_is_table(t)]
     return choose_tables(candidates)
+
+
+def found_is_table(table: FoundTable) -> bool:
+    """Enough of the grid is filled, on enough rows: a chart's frame with its axis labels, or a
+    box around a paragraph, is not a table (its text stays text)."""
+    filled = [c for c in table.cells if c.text.strip()]
+    slots = table.n_rows * table.n_columns
+    rows = sum(1 for r in range(table.n_rows) if sum(1 for c in filled if c.row == r) >= 2)
+    covered = sum(c.row_span * c.col_span for c in filled)
+    return rows >= MIN_FILLED_ROWS and covered >= MIN_FILLED_SHARE * slots
 
 
 def may_hold_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from extractors.model.table import Table
-from extractors.normalize.amounts import parse_amount, split_value_note
+from extractors.normalize.amounts import UNIT_WORDS, parse_amount, split_value_note
 from extractors.normalize.periods import parse_period
 from extractors.normalize.textnorm import nfkc_keep_marks
 
@@ -84,9 +84,17 @@ def table_row_to_grid_row(table: Table, row: int) -> GridRow:
     )
 
 
+LEADING_UNIT_RE = re.compile(r"^(?P<unit>[^\d\s▲△+\-.,()（）]{1,4})\s*(?P<number>[▲△+\-]?\s*\d[\d,]*(?:\.\d+)?)$")
+
+
 def value_main(text: str) -> str:
-    """The value part of a cell, its trailing note removed: ``1件 (R4実績)`` -> ``1件``."""
-    return split_value_note(text)[0]
+    """The value part of a cell, its trailing note removed (``1件 (R4実績)`` -> ``1件``), a unit
+    printed above the number moved after it (``千円2,050,134`` -> ``2,050,134千円``)."""
+    main = split_value_note(text)[0]
+    leading = LEADING_UNIT_RE.match(main)
+    if leading and leading["unit"] in UNIT_WORDS:
+        return leading["number"] + leading["unit"]
+    return main
 
 
 # ``1 産業振興``: a list number and a name, which parse_amount would read as 1 of unit 産業振興.

@@ -1,57 +1,112 @@
-"""How a table is read: header rows, stub columns, each data cell's header path, unit, title and
-the printed aggregates (計 / 小計 / 合計), from the table's cells and the text around it.
+"""How a table is read: header rows, stub columns, each data cell's header path, its period and
+unit, the table's title and its printed aggregates (計 / 小計 / 合計).
 
-    table -> rows of normalized slots (merged cells expanded)   ``table_to_slots``
-          -> header rows: leading rows without data values       ``slots_to_header_rows``
-          -> stub columns: leading columns of labels             ``slots_to_stub_columns``
-          -> column paths: header texts top to bottom            ``column_path``
-          -> row paths: stub texts left to right, a blank stub   ``slots_to_row_paths``
-             cell carrying the label above (a label printed once for its group)
-          -> unit, title, aggregate rows and columns
+    table -> slots: normalized text, merged cells expanded       ``table_to_slots``
+          -> header rows: leading rows without data values        ``slots_to_header_rows``
+          -> stub columns: leading columns of row labels          ``slots_to_stub_columns``
+          -> column paths: header texts top to bottom             ``slots_to_column_paths``
+          -> row paths: stub texts left to right, a blank stub    ``slots_to_row_paths``
+             cell carrying the label above it (a label printed once for its group)
+          -> shifted cells put back (text extractions print a     ``align_shifted_cells``
+             header or a row one cell off): counting, not positions
+          -> periods of every column and row (eras carried along  ``paths_to_periods``
+             the axis, months dated by the table's year)
+          -> units (``単位：千円、％``: amounts in 千円, ratios in %) ``structure_units``
+          -> aggregates, title
 
 Like unpivotr's ``behead``: headers are attached to data cells by direction (up for column
-headers, left for row labels), so a table of any shape becomes tidy (row path, column path,
-value) triples without a parser per layout.
+headings, left for row labels), so a table of any shape becomes tidy (row path, column path,
+value) triples without a parser per layout. Every step is a small pure function over the table.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from extractors.model.table import Table
+from extractors.model.table import Table, TableCell
+from extractors.normalize.amounts import UNIT_WORDS
+from extractors.normalize.periods import find_periods, parse_period
 from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
-from extractors.tables.grid import cell_to_text, context_to_unit, is_period_label, is_placeholder_text, is_value_text
+from extractors.tables.grid import cell_to_text, is_period_label, is_placeholder_text, is_value_text
 
 MAX_HEADER_ROWS = 6
 PATH_SEPARATOR = " › "
-# A printed aggregate: 計, 合計, 総計, 小計, 総数 …, or an area/group total (男女計, 市計, 全体計).
-AGGREGATE_RE = re.compile(r"^(?:[合総小中]?計|総数|総額|合\s*計|総\s*計|小\s*計|(?:男女|全体|全市|全県|市|町|村|県|区)計)$")
-UNIT_CELL_RE = re.compile(r"^[(（]?\s*単位\s*[:：]?\s*([^)）\s]+)\s*[)）]?$")
+CONTEXT_UNIT_LINES = 3  # a 単位 note further up belongs to another table
+MONTH_RE = re.compile(r"^(\d{1,2})\s*月\s*(?:分|末|中)?$")
+ERA_LESS_YEAR_RE = re.compile(r"^(元|\d{1,2})\s*(年度|年)")
+ERA_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR](?=\.?\d))")
+NUMBER_HEADER_RE = re.compile(r"^(?:no\.?|№|番号|項番|通番|整理番号|事業番号|順位|#)$", re.IGNORECASE)
+# A printed aggregate: 計, 合計, 総計, 小計, 総数 …, or a group or area total (男女計, 市計, 資源物計②).
+AGGREGATE_RE = re.compile(r"^(?:[合総小中累]?計|総数|総額|(?:[^\d\s]{1,8})計)(?:[①-⑳\d()（）]*)$")
+NOT_AGGREGATE_RE = re.compile(r"(?:会|統|設|時|家|集|推|生|主|余|早|見|累)計")
+UNIT_NOTE_RE = re.compile(r"単位\s*[:：]?\s*(?P<units>[^)）\]】]+)")
+UNIT_IN_HEADER_RE = re.compile(r"[(（]\s*(?P<label>単位\s*[:：]?\s*)?(?P<unit>[^()（）\d\s]{1,4})\s*[)）]\s*$")
+BARE_UNIT_NOTE_RE = re.compile(r"[(（\[［【]\s*(?P<units>[^()（）\[\]［］【】\d]{1,12})\s*[)）\]］】]")
+RATIO_HEADER_RE = re.compile(r"率|比|割合|シェア|%|％|ポイント")
+RATIO_UNITS = ("%", "％", "ポイント", "倍")
+PERIOD_WORDS = ("年度", "年", "月")
+# Words that say a table counts calendar years: 各年12月末, 年末, 暦年, 10月1日現在 …
+CALENDAR_RE = re.compile(r"各年(?!度)|暦年|(?<!度)年末|\d{1,2}\s*月\s*(?:末|\d{1,2}\s*日)")
+# 年度 printed as a kind of year (2024年度, 各年度末), not in the labels 初年度 / 最終年度 / 前年度.
+FISCAL_RE = re.compile(r"(?<![初終前次本翌昨当])年度")
+WESTERN_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+@dataclass(frozen=True)
+class DataCell:
+    """One data cell read with its headers: where it sits in the grid (``column`` after any
+    shift was put back), its text, and what its headers say."""
+
+    row: int
+    column: int
+    cell: TableCell
+    text: str  # normalized (NFKC, marks kept, runs of white space one space)
+    printed: str  # NFKC, marks kept, as printed otherwise
+    row_path: tuple[str, ...]
+    column_path: tuple[str, ...]
+    period: str | None
+    unit: str | None  # the unit the headers or the table's note give (not the cell's own)
+    aggregate: bool
 
 
 @dataclass(frozen=True)
 class Structure:
-    """What a table's cells mean: ``header_rows`` leading rows are column headings,
-    ``stub_columns`` leading columns are row labels; ``column_paths[c]`` / ``row_paths[r]`` are
-    the header texts of a column (top first) and the labels of a row (outermost first)."""
+    """What a table's cells mean. ``header_rows`` leading rows are column headings,
+    ``stub_columns`` leading columns are row labels; paths, periods and units are per column
+    and per row of the grid."""
 
     header_rows: int
     stub_columns: int
     column_paths: tuple[tuple[str, ...], ...]
     row_paths: tuple[tuple[str, ...], ...]
-    unit: str | None
+    column_periods: tuple[str | None, ...]
+    row_periods: tuple[str | None, ...]
+    column_units: tuple[str | None, ...]
+    title: str | None
     aggregate_rows: frozenset[int]
     aggregate_columns: frozenset[int]
-
-    def is_data(self, row: int, column: int) -> bool:
-        return row >= self.header_rows and column >= self.stub_columns
+    data: tuple[DataCell, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # repairs made (shifted header or rows), for quality
 
     def role(self, row: int, column: int) -> str:
         if row < self.header_rows:
             return "header"
         return "stub" if column < self.stub_columns else "data"
+
+    @property
+    def periods_across(self) -> bool:
+        """Two or more distinct periods head the data columns."""
+        return len({p for c, p in enumerate(self.column_periods) if p and c >= self.stub_columns}) >= 2
+
+    @property
+    def periods_down(self) -> bool:
+        """Two or more distinct periods label the body rows."""
+        return len({p for p in self.row_periods[self.header_rows :] if p}) >= 2
+
+
+# --- slots ---------------------------------------------------------------------------------------------
 
 
 def label_text(text: str) -> str:
@@ -69,8 +124,26 @@ def table_to_printed_rows(table: Table) -> list[list[str]]:
     return [[cell_to_text(text) for text in table.row_texts(r)] for r in range(table.n_rows)]
 
 
-def row_has_values(row: Sequence[str]) -> bool:
-    return any(is_value_text(c) and not is_period_label(c) for c in row)
+def is_month_label(text: str) -> bool:
+    return bool(MONTH_RE.match(text.replace(" ", "")))
+
+
+def is_axis_label(text: str) -> bool:
+    """A period printed as a label: ``R6``, ``平成24年``, ``28年``, ``4月``, ``2020年度``."""
+    compact = text.replace(" ", "")
+    return is_period_label(text) or is_month_label(compact) or bool(ERA_LESS_YEAR_RE.fullmatch(compact))
+
+
+def is_data_value(text: str) -> bool:
+    """A value a data cell holds: an amount that is not a period label."""
+    return is_value_text(text) and not is_axis_label(text)
+
+
+# --- header rows and stub columns -----------------------------------------------------------------------
+
+
+def row_has_values(row: Sequence[str], first_column: int = 0) -> bool:
+    return any(is_data_value(c) for c in row[first_column:])
 
 
 def slots_to_header_rows(slots: Sequence[Sequence[str]]) -> int:
@@ -82,48 +155,79 @@ def slots_to_header_rows(slots: Sequence[Sequence[str]]) -> int:
     return min(count, MAX_HEADER_ROWS)
 
 
-def column_is_labels(cells: Sequence[str]) -> bool:
-    """A column of row labels: text that is neither a value nor a placeholder, in most filled cells."""
+def column_is_numbering(header: Sequence[str], cells: Sequence[str]) -> bool:
+    """A column of row numbers: headed No / 番号, or 1, 2, 3 … down the rows."""
+    if any(NUMBER_HEADER_RE.match(h.replace(" ", "")) for h in header if h):
+        return True
+    numbers = [int(c) for c in cells if c.isascii() and c.isdigit()]
+    return len(numbers) >= 3 and len(numbers) == len([c for c in cells if c]) and numbers == sorted(numbers) and numbers[0] <= 1
+
+
+def column_is_labels(header: Sequence[str], cells: Sequence[str]) -> bool:
+    """A column of row labels: text (or periods) that is no value, in most filled cells."""
     filled = [c for c in cells if c]
     if not filled:
         return True
-    labels = sum(1 for c in filled if not is_value_text(c) and not is_placeholder_text(c))
+    if column_is_numbering(header, cells):
+        return True
+    labels = sum(1 for c in filled if not is_data_value(c) and not is_placeholder_text(c))
     return labels * 2 > len(filled)
 
 
 def slots_to_stub_columns(slots: Sequence[Sequence[str]], header_rows: int) -> int:
-    """Leading columns whose body holds labels (a table has at least one data column)."""
+    """Leading columns whose body holds labels (a table keeps at least one data column)."""
     width = max((len(r) for r in slots), default=0)
-    body = slots[header_rows:]
+    header, body = slots[:header_rows], slots[header_rows:]
     count = 0
-    while count < width - 1 and column_is_labels([row[count] for row in body]):
+    while count < width - 1 and column_is_labels([row[count] for row in header], [row[count] for row in body]):
         count += 1
     return count
 
 
-def column_path(printed: Sequence[Sequence[str]], slots: Sequence[Sequence[str]], header_rows: int, column: int) -> tuple[str, ...]:
-    """The header texts above a column, top first. A merged header covers its columns; in text
-    extractions a blank header cell with text below it lies under a header merged from its left."""
-    parts: list[str] = []
-    for r in range(header_rows):
-        text = slots[r][column]
-        if not text and any(slots[k][column] for k in range(r + 1, header_rows)):
-            text = next((printed[r][k] for k in range(column - 1, -1, -1) if printed[r][k]), "")
-        text = label_text(text)
-        if text and (not parts or parts[-1] != text):
-            parts.append(text)
-    return tuple(parts)
+# --- paths ---------------------------------------------------------------------------------------------
 
 
-def slots_to_row_paths(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> list[tuple[str, ...]]:
-    """The labels of every body row, outermost first. A blank label in a stub column left of the
-    row's own label carries the label above it (a group label printed once, or a merged cell)."""
-    paths: list[tuple[str, ...]] = []
+def is_unit_note(text: str) -> bool:
+    """``(単位：千円)``, ``単位 人``, ``(人)``: a cell or line that only says the unit."""
+    if UNIT_NOTE_RE.search(text):
+        return not UNIT_NOTE_RE.sub("", text).strip(" ()（）、,[]［］")
+    return bool(note_to_units(text))
+
+
+def slots_to_column_paths(printed: Sequence[Sequence[str]], slots: Sequence[Sequence[str]], header_rows: int) -> list[tuple[str, ...]]:
+    """The header texts above every column, top first. A merged header covers its columns; in
+    text extractions a blank header cell with text below it lies under a heading merged from
+    its left. Unit notes are no headings."""
+    width = max((len(r) for r in slots), default=0)
+    paths = []
+    for column in range(width):
+        parts: list[str] = []
+        for r in range(header_rows):
+            text = slots[r][column]
+            if not text and any(slots[k][column] for k in range(r + 1, header_rows)):
+                text = next((printed[r][k] for k in range(column - 1, -1, -1) if printed[r][k]), "")
+            text = label_text(text)
+            if text and not is_unit_note(text) and (not parts or parts[-1] != text):
+                parts.append(text)
+        paths.append(tuple(parts))
+    return paths
+
+
+def slots_to_row_paths(
+    slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, numbering: frozenset[int] = frozenset(), skip: frozenset[tuple[int, int]] = frozenset()
+) -> list[tuple[str, ...]]:
+    """The labels of every row, outermost first (header rows: none). A blank label in a stub
+    column left of the row's own label carries the label above it (a group label printed once,
+    or a merged cell); a numbering column (No) carries nothing and starts no group. ``skip``:
+    slots whose text is no label (values printed off their column)."""
+    paths: list[tuple[str, ...]] = [() for _ in range(header_rows)]
     above: dict[int, str] = {}
-    for row in slots[header_rows:]:
-        labels = {c: label_text(row[c]) for c in range(stub_columns) if row[c]}
-        first = min(labels, default=stub_columns)
-        kept = {c: t for c, t in above.items() if c < first}
+    for r in range(header_rows, len(slots)):
+        row = slots[r]
+        labels = {c: label_text(row[c]) for c in range(stub_columns) if row[c] and (r, c) not in skip}
+        grouping = [c for c in labels if c not in numbering]
+        first = min(grouping, default=stub_columns)
+        kept = {c: t for c, t in above.items() if c < first and c not in numbering}
         kept.update(labels)
         above = kept
         parts: list[str] = []
@@ -134,18 +238,200 @@ def slots_to_row_paths(slots: Sequence[Sequence[str]], header_rows: int, stub_co
     return paths
 
 
-def header_cell_unit(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> str | None:
-    """A unit printed in a header or corner cell: ``(単位：千円)``."""
-    for row in slots[: max(header_rows, 1)]:
-        for text in row[: max(stub_columns, 1)] + list(row):
-            match = UNIT_CELL_RE.match(nfkc_keep_marks(text).strip())
+def numbering_columns(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> frozenset[int]:
+    return frozenset(
+        c for c in range(stub_columns) if column_is_numbering([row[c] for row in slots[:header_rows]], [row[c] for row in slots[header_rows:]])
+    )
+
+
+# --- shifted cells (text extractions) --------------------------------------------------------------------
+
+
+def data_columns(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> list[int]:
+    """Columns right of the stub whose body holds something."""
+    width = max((len(r) for r in slots), default=0)
+    return [c for c in range(stub_columns, width) if any(row[c] for row in slots[header_rows:])]
+
+
+def align_shifted_cells(
+    slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, column_periods: Sequence[str | None]
+) -> tuple[list[str | None], dict[tuple[int, int], int], list[str]]:
+    """Put back what a text extraction printed one cell off, by counting (positions lie there):
+
+    - a header whose periods, in column order, are as many as the value columns but sit in
+      other columns: the n-th period heads the n-th value column;
+    - a body row with as many value cells as there are value columns but in other columns
+      (printed one cell to the left): its n-th value goes to the n-th value column.
+
+    Returns the column periods, the moved cells ((row, printed column) -> column) and notes."""
+    columns = [c for c in data_columns(slots, header_rows, stub_columns) if any(is_data_value(row[c]) or is_placeholder_text(row[c]) for row in slots[header_rows:])]
+    periods = list(column_periods)
+    notes: list[str] = []
+    header_periods = [(c, p) for c, p in enumerate(column_periods) if p]
+    distinct = list(dict.fromkeys(p for _, p in header_periods))
+    if columns and len(distinct) == len(columns) and [c for c, _ in header_periods] != columns and len(header_periods) == len(distinct):
+        periods = [None] * len(column_periods)
+        for c, (_, p) in zip(columns, header_periods, strict=True):
+            periods[c] = p
+        notes.append("the header's periods are printed off their value columns: matched to them in order")
+    moved: dict[tuple[int, int], int] = {}
+    for r in range(header_rows, len(slots)):
+        row = slots[r]
+        values = [c for c, text in enumerate(row) if text and (is_data_value(text) or is_placeholder_text(text)) and not (c < stub_columns and not is_data_value(text))]
+        if len(values) == len(columns) and values != columns and values and values[0] < columns[0]:
+            moved.update({(r, src): dst for src, dst in zip(values, columns, strict=True) if src != dst})
+            notes.append(f"row {r + 1} is printed {columns[0] - values[0]} cell(s) to the left: its values matched to the value columns in order")
+    return periods, moved, notes
+
+
+# --- periods ---------------------------------------------------------------------------------------------
+
+
+def table_counts_fiscal_years(header_text: str, context_text: str) -> bool:
+    """``default_fiscal`` for the table's bare era years: 年度 in the header means fiscal years;
+    各年 / 年末 / 12月末 in the title or notes, or Western years in the header, calendar years."""
+    if FISCAL_RE.search(header_text):
+        return True
+    if CALENDAR_RE.search(context_text) or CALENDAR_RE.search(header_text):
+        return False
+    return not WESTERN_YEAR_RE.search(header_text)
+
+
+def year_context(texts: Sequence[str]) -> tuple[int, bool] | None:
+    """(year, fiscal) of the first single year the texts print (``令和4年度`` -> (2022, True)):
+    what a month without year (``4月``) belongs to."""
+    for text in texts:
+        for _, period in find_periods(text):
+            match = re.fullmatch(r"(FY)?(\d{4})", period)
             if match:
-                return match[1]
+                return int(match[2]), bool(match[1])
     return None
 
 
+def month_to_period(month: int, year: tuple[int, bool]) -> str:
+    """The days of a month of the context's year (a fiscal year runs April to March)."""
+    import calendar
+
+    value, fiscal = year
+    calendar_year = value + 1 if fiscal and month < 4 else value
+    last = calendar.monthrange(calendar_year, month)[1]
+    return f"{calendar_year}-{month:02d}-01/{calendar_year}-{month:02d}-{last:02d}"
+
+
+def axis_to_periods(labels: Sequence[tuple[str, ...]], default_fiscal: bool, year: tuple[int, bool] | None) -> list[str | None]:
+    """The period of every label along one axis (a column's header path, a row's labels).
+
+    A year printed without its era (``28年``) takes the era of the labels before it
+    (``平成27年``, ``28年`` …, ``令和元年``, ``2年``); a month alone takes the table's year."""
+    out: list[str | None] = []
+    era: str | None = None
+    for path in labels:
+        period = None
+        for part in reversed(path):
+            compact = part.replace(" ", "")
+            found = ERA_RE.findall(compact)
+            if found:
+                era = found[-1]
+            period = parse_period(part, default_fiscal=default_fiscal)
+            if period is None and era is not None and ERA_LESS_YEAR_RE.match(compact):
+                period = parse_period(era + compact, default_fiscal=default_fiscal)
+            month = MONTH_RE.match(compact)
+            if period is None and month and year is not None and 1 <= int(month[1]) <= 12:
+                period = month_to_period(int(month[1]), year)
+            if period is not None:
+                break
+        out.append(period)
+    return out
+
+
+# --- units ----------------------------------------------------------------------------------------------
+
+
+def note_to_units(text: str) -> list[str]:
+    """``(単位：千円、％)`` -> [千円, %]; ``単位 人`` -> [人]; a bracketed unit alone, ``(人)``,
+    ``［千円］`` -> [人], [千円]."""
+    norm = nfkc_keep_marks(text).strip()
+    match = UNIT_NOTE_RE.search(norm)
+    bare = BARE_UNIT_NOTE_RE.fullmatch(norm)
+    if match is None and bare is None:
+        return []
+    found = match["units"] if match is not None else bare["units"]  # type: ignore[index]
+    parts = [p.strip("()（）:：") for p in re.split(r"[、,，・/／\s]+", found.strip())]
+    if match is None and not all(p in UNIT_WORDS for p in parts if p):
+        return []
+    return [p for p in parts if p]
+
+
+def table_units(context: Sequence[str], slots: Sequence[Sequence[str]], header_rows: int) -> list[str]:
+    """The units a table's 単位 note names: in the nearest context lines, else a header cell."""
+    for line in reversed(context[-CONTEXT_UNIT_LINES:]):
+        units = note_to_units(line)
+        if units:
+            return units
+    for row in slots[: max(header_rows, 1)]:
+        for text in row:
+            units = note_to_units(text)
+            if units:
+                return units
+    return []
+
+
+def column_unit(path: Sequence[str], units: Sequence[str]) -> str | None:
+    """A column's unit: one its heading prints (``事業費（千円）``), else the table's, a ratio
+    heading (構成比, 伸率 …) taking the table's ratio unit when the note names one."""
+    for part in reversed(path):
+        match = UNIT_IN_HEADER_RE.search(part)
+        if match and (match["label"] or match["unit"] in UNIT_WORDS):
+            return match["unit"]
+    ratio = next((u for u in units if u in RATIO_UNITS), None)
+    amount = next((u for u in units if u not in RATIO_UNITS), None)
+    if ratio and any(RATIO_HEADER_RE.search(part) for part in path):
+        return "%" if ratio == "％" else ratio
+    return amount or ratio
+
+
+# --- aggregates and title ------------------------------------------------------------------------------
+
+
 def is_aggregate_label(text: str) -> bool:
-    return bool(AGGREGATE_RE.match(label_text(text).replace(" ", "")))
+    compact = label_text(text).replace(" ", "")
+    return bool(AGGREGATE_RE.match(compact)) and not NOT_AGGREGATE_RE.search(compact)
+
+
+TITLE_NOTE_RE = re.compile(r"\s*[(（][^()（）]*(?:単位|各年|年末|月末|現在|資料|出典|調査|台帳|統計|推計)[^()（）]*[)）]\s*$")
+TITLE_PREFIX_RE = re.compile(
+    r"^[\s\-・■□●◆◇▶▷※*~～]*(?:参考\s*[:：]?\s*)?"
+    r"(?:\(\s*\d{1,2}\s*\)|\d{1,2}\s*[.)．]|[\u2460-\u2473]|表\s*\d+(?:-\d+)?\s*[.:：]?)?\s*"
+)
+
+
+def line_is_unit_note(line: str) -> bool:
+    return is_unit_note(line)
+
+
+def context_to_title_line(context: Sequence[str]) -> str | None:
+    """The nearest context line that is a heading: not a unit note, bullet or sentence."""
+    for line in reversed(context):
+        text = cell_to_text(line)
+        if not text or line_is_unit_note(text) or is_value_text(text) or is_placeholder_text(text):
+            continue
+        if text.startswith(("- ", "・")) or text.endswith("。"):
+            continue
+        return text
+    return None
+
+
+def line_to_title(line: str) -> str:
+    """``(2) 人口の推移 (各年10月1日現在)`` -> ``人口の推移``; a unit note beside it goes too."""
+    title = TITLE_PREFIX_RE.sub("", cell_to_text(line), count=1)
+    previous = None
+    while previous != title:
+        previous, title = title, TITLE_NOTE_RE.sub("", title)
+    title = title.strip(" ~～")
+    return title.strip() or cell_to_text(line)
+
+
+# --- assembly ------------------------------------------------------------------------------------------
 
 
 def table_to_structure(table: Table) -> Structure:
@@ -153,9 +439,59 @@ def table_to_structure(table: Table) -> Structure:
     printed = table_to_printed_rows(table)
     header_rows = slots_to_header_rows(slots)
     stub_columns = slots_to_stub_columns(slots, header_rows)
-    column_paths = tuple(column_path(printed, slots, header_rows, c) for c in range(table.n_columns))
-    row_paths = [()] * header_rows + slots_to_row_paths(slots, header_rows, stub_columns)
-    unit = context_to_unit(table.context) or header_cell_unit(slots, header_rows, stub_columns)
+    column_paths = slots_to_column_paths(printed, slots, header_rows)
+    header_text = " ".join(p for path in column_paths for p in path)
+    default_fiscal = table_counts_fiscal_years(header_text, " ".join(table.context[-3:]))
+    year = year_context([*reversed(table.context[-3:]), header_text])
+    column_periods, moved, notes = align_shifted_cells(slots, header_rows, stub_columns, axis_to_periods(column_paths, default_fiscal, year))
+    column_periods = [p if c >= stub_columns else None for c, p in enumerate(column_periods)]
+    numbering = numbering_columns(slots, header_rows, stub_columns)
+    row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved))
+    row_periods = axis_to_periods(row_paths, default_fiscal, year)
+    units = table_units(table.context, slots, header_rows)
+    column_units = [column_unit(path, units) for path in column_paths]
     aggregate_rows = frozenset(r for r, path in enumerate(row_paths) if path and is_aggregate_label(path[-1]))
-    aggregate_columns = frozenset(c for c, path in enumerate(column_paths) if path and is_aggregate_label(path[-1]))
-    return Structure(header_rows, stub_columns, column_paths, tuple(row_paths), unit, aggregate_rows, aggregate_columns)
+    aggregate_columns = frozenset(c for c, path in enumerate(column_paths) if c >= stub_columns and path and is_aggregate_label(path[-1]))
+    title_line = context_to_title_line(table.context)
+    structure = Structure(
+        header_rows=header_rows,
+        stub_columns=stub_columns,
+        column_paths=tuple(column_paths),
+        row_paths=tuple(row_paths),
+        column_periods=tuple(column_periods),
+        row_periods=tuple(row_periods),
+        column_units=tuple(column_units),
+        title=line_to_title(title_line) if title_line else None,
+        aggregate_rows=aggregate_rows,
+        aggregate_columns=aggregate_columns,
+        notes=tuple(notes),
+    )
+    return replace(structure, data=tuple(structure_to_data_cells(table, structure, moved)))
+
+
+def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tuple[int, int], int]) -> list[DataCell]:
+    """Every filled cell of the body right of the stub (and those moved there), with its headers."""
+    out = []
+    for cell in table.cells:
+        text = cell_to_text(cell.text)
+        if not text or cell.row < structure.header_rows:
+            continue
+        column = moved.get((cell.row, cell.column), cell.column)
+        if column < structure.stub_columns:
+            continue
+        period = structure.column_periods[column] or structure.row_periods[cell.row]
+        out.append(
+            DataCell(
+                row=cell.row,
+                column=column,
+                cell=cell,
+                text=text,
+                printed=nfkc_keep_marks(cell.text).strip(),
+                row_path=structure.row_paths[cell.row],
+                column_path=structure.column_paths[column],
+                period=period,
+                unit=structure.column_units[column],
+                aggregate=cell.row in structure.aggregate_rows or column in structure.aggregate_columns,
+            )
+        )
+    return out

@@ -22,36 +22,50 @@ FOLLOWING_LINES = 20
 TABS = "tabs"
 
 
-def lines_to_items(lines: Sequence[Line]) -> tuple[TextBlock | Table, ...]:
+def lines_to_items(lines: Sequence[Line], *, min_rows: int = 1) -> tuple[TextBlock | Table, ...]:
     """Text blocks and tables in reading order; tables numbered in order, with their context."""
+    return parts_to_items([list(lines)], min_rows=min_rows)
+
+
+def parts_to_items(parts: Sequence[Sequence[Line] | Table], *, min_rows: int = 2) -> tuple[TextBlock | Table, ...]:
+    """Runs of text lines (where tab-separated rows may still form tables of at least
+    ``min_rows`` rows) and tables already found, in reading order -> items: tables numbered in
+    order, each with the text above it as context and the text below it as notes."""
     items: list[TextBlock | Table] = []
+    for part in parts:
+        if isinstance(part, Table):
+            items.append(part)
+            continue
+        for is_table, group in lines_to_groups(list(part)):
+            if is_table and len(group) >= min_rows:
+                items.append(lines_to_table(group))
+            else:
+                items.append(TextBlock(lines=tuple(group)))
+    return attach_context(items)
+
+
+def attach_context(items: list[TextBlock | Table]) -> tuple[TextBlock | Table, ...]:
+    """Tables numbered in reading order; each gets the nearest text lines above it (nearest
+    last) and the first text lines between it and the next table (its notes)."""
+    out: list[TextBlock | Table] = []
     recent_text: list[str] = []
-    for is_table, group in lines_to_groups(list(lines)):
-        if is_table:
-            index = sum(1 for i in items if isinstance(i, Table))
-            items.append(lines_to_table(group, index, tuple(recent_text[-CONTEXT_LINES:])))
-        else:
-            items.append(TextBlock(lines=tuple(group)))
-            recent_text.extend(line.text.strip() for line in group if not line.is_blank)
-    return attach_following(items)
-
-
-def attach_following(items: list[TextBlock | Table]) -> tuple[TextBlock | Table, ...]:
-    """Each table gets the first text lines between it and the next table (its notes)."""
-    out = list(items)
+    index = 0
     for k, item in enumerate(items):
-        if not isinstance(item, Table):
+        if isinstance(item, TextBlock):
+            out.append(item)
+            recent_text.extend(line.text.strip() for line in item.lines if not line.is_blank)
             continue
         following: list[str] = []
         for later in items[k + 1 :]:
             if isinstance(later, Table):
                 break
             following.extend(line.text for line in later.lines if not line.is_blank)
-        out[k] = replace(item, following=tuple(following[:FOLLOWING_LINES]))
+        out.append(replace(item, index=index, context=tuple(recent_text[-CONTEXT_LINES:]), following=tuple(following[:FOLLOWING_LINES])))
+        index += 1
     return tuple(out)
 
 
-def lines_to_table(lines: Sequence[Line], index: int, context: tuple[str, ...], strategy: str = TABS) -> Table:
+def lines_to_table(lines: Sequence[Line], strategy: str = TABS) -> Table:
     """One row per line, one cell per field (PDF lines keep their cells' bbox and span)."""
     cells = [
         TableCell(text=c.text, row=r, column=c.column, row_span=c.row_span, col_span=c.col_span, page=line.page, bbox=c.bbox, line=line.number)
@@ -66,8 +80,6 @@ def lines_to_table(lines: Sequence[Line], index: int, context: tuple[str, ...], 
         strategy=strategy,
         confidence=1.0,
         rows=rows,
-        index=index,
-        context=context,
     )
 
 

@@ -1,0 +1,73 @@
+"""A table in long form: one ``CellRow`` per printed cell with its role, header path, value,
+unit and period (tidyxl / unpivotr's one-row-per-cell form), for the ``cells`` output.
+
+Extractors that claim a table but turn only some of its cells into their own rows (a time
+series ignores a 前年比 column) hand the rest over in this form, so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from extractors.model.table import Table
+from extractors.normalize.amounts import parse_amount
+from extractors.tables.grid import cell_to_text, value_main
+from extractors.tables.structure import PATH_SEPARATOR, DataCell, Structure
+from schemas.tables import CellRow
+
+
+def path_to_text(path: Sequence[str]) -> str | None:
+    return PATH_SEPARATOR.join(path) or None
+
+
+def data_cell_amount(data: DataCell):  # -> Amount | None
+    """The cell's amount, the unit its headers give applied to a bare number (so 千円 scales it)."""
+    main = value_main(data.text)
+    amount = parse_amount(main)
+    if amount is not None and amount.unit is None and data.unit:
+        amount = parse_amount(main + data.unit) or amount
+    return amount
+
+
+def data_to_row(doc_id: str, table: Table, structure: Structure, data: DataCell) -> CellRow:
+    amount = data_cell_amount(data)
+    row_text, column_text = path_to_text(data.row_path), path_to_text(data.column_path)
+    return CellRow(
+        doc_id=doc_id,
+        table_id=table.index,
+        table_title=structure.title,
+        page=data.cell.page or table.rows[data.row].page,
+        row=data.row,
+        column=data.column,
+        row_span=data.cell.row_span,
+        col_span=data.cell.col_span,
+        role="data",
+        row_header=row_text,
+        column_header=column_text,
+        header_path=f"{row_text or ''} × {column_text or ''}" if (row_text or column_text) else None,
+        text=data.text,
+        value=amount.value if amount else None,
+        unit=amount.unit if amount else None,
+        period=data.period,
+        aggregate=data.aggregate,
+        strategy=table.strategy,
+    )
+
+
+def table_to_long_form(doc_id: str, table: Table, structure: Structure, keep: Callable[[DataCell], bool] = lambda d: True) -> list[CellRow]:
+    """Header and stub cells (every one), then the data cells ``keep`` accepts."""
+    rows = []
+    for cell in table.cells:
+        text = cell_to_text(cell.text)
+        role = structure.role(cell.row, cell.column)
+        if not text or role == "data":
+            continue
+        rows.append(
+            CellRow(
+                doc_id=doc_id, table_id=table.index, table_title=structure.title, page=cell.page or table.rows[cell.row].page,
+                row=cell.row, column=cell.column, row_span=cell.row_span, col_span=cell.col_span, role=role, text=text,
+                aggregate=cell.row in structure.aggregate_rows, strategy=table.strategy,
+            )
+        )
+    rows += [data_to_row(doc_id, table, structure, d) for d in structure.data if keep(d)]
+    return sorted(rows, key=lambda r: (r.row, r.column))
