@@ -1,8 +1,8 @@
 """``keikaku`` command line: a thin wrapper over importable functions.
 
 Exit codes: 0 every document succeeded (status ok or partial) / the folder is valid;
-2 some documents failed but the rest were written / validation found problems;
-1 usage or fatal error (nothing written)."""
+2 some documents failed (a bad file, a limit passed, a worker that died) but the rest were
+written / validation found problems; 1 usage or fatal error (nothing written)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ import sys
 from pathlib import Path
 
 from .inputs import UsageError
+from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, DEFAULT_STREAM_MB, Limits, mb_to_bytes
 
 EXIT_OK, EXIT_FATAL, EXIT_SOME_FAILED = 0, 1, 2
 
 EPILOG = """exit codes:
   0  every document succeeded (ok or partial) / the output folder is valid
-  1  usage or fatal error (nothing was written)
-  2  some documents failed (the others were written) / validation found problems
+  1  usage or fatal error (nothing was written; the previous output is kept)
+  2  some documents failed (bad file, over a limit, worker died; the others were written)
+     / validation found problems
 
 examples:
   keikaku ingest seeds/                      # every .pdf/.txt under seeds/ into output/
   keikaku ingest a.pdf b.txt --out out --format csv --excel
   keikaku ingest docs/ --jobs 4                         # four worker processes
   keikaku ingest docs/ --executor dask --scheduler tcp://host:8786
+  keikaku ingest docs/ --time-limit 900 --memory-limit 3000   # a very large plan
   keikaku diff old-output/ output/
   keikaku validate output/
   keikaku schema
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "a folder's manifest.csv is read automatically")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar or per-document progress lines")
     ingest.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                        help="documents processed in N worker processes (default 1: in this process); "
+                        help="documents processed in N watched worker processes (default 1); "
                         "with --executor dask and no --scheduler, the number of local Dask workers")
     ingest.add_argument("--executor", choices=("local", "dask"), default="local",
                         help="local: this machine (default); dask: a Dask distributed cluster")
@@ -61,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--cache", type=Path, metavar="DIR",
                         help="incremental cache folder (default: .keikaku_cache beside the output folder)")
     ingest.add_argument("--no-cache", action="store_true", help="process every document again; read and write no cache")
+    ingest.add_argument("--time-limit", type=positive_float, default=DEFAULT_SECONDS, metavar="SECONDS",
+                        help=f"wall time one document may take before it is stopped (failed, time-limit; default {DEFAULT_SECONDS:g})")
+    ingest.add_argument("--memory-limit", type=positive_float, default=DEFAULT_MEMORY_MB, metavar="MB",
+                        help="memory of the process working on one document, model included, before it is stopped "
+                        f"(failed, memory-limit; default {DEFAULT_MEMORY_MB})")
+    ingest.add_argument("--stream-limit", type=positive_float, default=DEFAULT_STREAM_MB, metavar="MB",
+                        help=f"largest inflated PDF stream (failed, stream-limit; default {DEFAULT_STREAM_MB})")
+    ingest.add_argument("--allow-empty", action="store_true",
+                        help="when no input document is found, replace an existing output with empty tables (default: refuse)")
     validate = sub.add_parser("validate", help="check an output folder against the contract")
     validate.add_argument("dir", type=Path, metavar="DIR")
     sub.add_parser("schema", help="print every table, column, type and meaning, and the problem codes")
@@ -81,6 +93,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -91,18 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "diff":
             return run_diff(args)
         return run_schema()
-    except UsageError as exc:
-        print(f"keikaku: error: {exc}", file=sys.stderr)
-        return EXIT_FATAL
-    except FileExistsError as exc:
+    except (UsageError, FileExistsError) as exc:
         print(f"keikaku: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
     except OSError as exc:
-        print(f"keikaku: error: cannot write the output: {exc.strerror or exc}; the previous output was left as it was",
-              file=sys.stderr)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"keikaku: error: {exc.strerror or exc}{where}; the previous output was left as it was", file=sys.stderr)
         return EXIT_FATAL
     except KeyboardInterrupt:
-        print("keikaku: interrupted; the previous output was left as it was", file=sys.stderr)
+        print("keikaku: interrupted; the previous output was left as it was (or is restored by the next run)", file=sys.stderr)
         return EXIT_FATAL
 
 
@@ -118,6 +137,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.no_cache and args.cache is not None:
         raise UsageError("give --cache DIR or --no-cache, not both")
     cache_dir = None if args.no_cache else (args.cache or default_cache_dir(args.out))
+    limits = Limits(seconds=args.time_limit, memory_bytes=mb_to_bytes(args.memory_limit), stream_bytes=mb_to_bytes(args.stream_limit))
     progress = terminal_progress(args.quiet)
     try:
         result = ingest(
@@ -131,6 +151,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             executor=args.executor,
             scheduler=args.scheduler,
             cache_dir=cache_dir,
+            limits=limits,
+            allow_empty=args.allow_empty,
         )
     finally:
         close = getattr(progress, "close", None)
@@ -153,11 +175,11 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_validate(directory: Path) -> int:
-    from schemas.validation import validate_output_dir
+    from .validate import validate_output
 
     if not directory.is_dir():
         raise UsageError(f"no such output folder: {directory}")
-    problems = validate_output_dir(directory)
+    problems = validate_output(directory)
     for q in problems:
         where = f" at {q.location}" if q.location else ""
         print(f"{q.table or '-'}{where}: [{q.code}] {q.message}")

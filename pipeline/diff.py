@@ -26,9 +26,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import secrets
-import shutil
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -39,7 +36,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from schemas.tables import TABLE_NAMES
+from schemas.tables import ROW_TYPE_BY_TABLE, TABLE_NAMES, columns_of
+
+from .swap import FolderBusy, replace_folder
 
 DOCUMENT_THRESHOLD = 80.0  # title / file-name similarity (0-100) for two editions of one document
 PROJECT_NAME_THRESHOLD = 85.0  # a project renamed slightly ("…の推進" -> "…の促進")
@@ -108,22 +107,32 @@ class DiffReport:
 
 
 def folder_to_tables(folder: Path) -> Tables:
-    """Every table of a keikaku output folder as rows of text; raises ``DiffUsageError``."""
+    """Every table of a keikaku output folder as rows of text; raises ``DiffUsageError`` when a
+    table is missing, unreadable or lacks a contract column (a missing ``status`` must not read
+    as every document turning empty). Cells may be of any length."""
     if not folder.is_dir():
         raise DiffUsageError(f"{folder} is not a folder")
     missing = [t for t in TABLE_NAMES if not (folder / f"{t}.csv").is_file()]
     if missing:
         raise DiffUsageError(f"{folder} is not keikaku output (missing {', '.join(m + '.csv' for m in missing)})")
-    tables = {}
-    for table in TABLE_NAMES:
-        try:
-            with open(folder / f"{table}.csv", encoding="utf-8-sig", newline="") as handle:
-                tables[table] = [dict(r) for r in csv.DictReader(handle)]
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise DiffUsageError(f"{folder / (table + '.csv')} cannot be read: {exc}") from exc
-    if tables["documents"] and "doc_id" not in tables["documents"][0]:
-        raise DiffUsageError(f"{folder} is not keikaku output (documents.csv has no doc_id column)")
-    return tables
+    return {table: csv_to_rows(folder / f"{table}.csv", table) for table in TABLE_NAMES}
+
+
+def csv_to_rows(path: Path, table: str) -> list[Row]:
+    limit = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # the csv module stops at 131,072 characters by default
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            absent = [spec.name for spec in columns_of(ROW_TYPE_BY_TABLE[table]) if spec.name not in header]
+            if absent:
+                raise DiffUsageError(f"{path} is not a keikaku table: no {', '.join(absent)} column(s); run keikaku validate on it")
+            return [{k: v if v is not None else "" for k, v in r.items() if k is not None} for r in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DiffUsageError(f"{path} cannot be read: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 # --- normalization and matching --------------------------------------------------------------
@@ -473,13 +482,23 @@ def diff_outputs(old_dir: Path, new_dir: Path) -> DiffReport:
 EXAMPLES_PER_TABLE = 10
 
 
+SHOWN_CHARACTERS = 200  # a longer value is cut in the printed summary (the CSV files keep it whole)
+
+
+def shown(text: str) -> str:
+    """``text`` for the summary: '(empty)', or cut to ``SHOWN_CHARACTERS`` with its length."""
+    if not text:
+        return "(empty)"
+    return text if len(text) <= SHOWN_CHARACTERS else f"{text[:SHOWN_CHARACTERS]}… ({len(text):,} characters)"
+
+
 def change_to_text(c: Change) -> str:
     detail = (
-        f" {c.field}: {c.old or '(empty)'} -> {c.new or '(empty)'}"
+        f" {c.field}: {shown(c.old)} -> {shown(c.new)}"
         if c.field and c.change != "added" and c.change != "removed"
         else ""
     )
-    return f"  {c.change:<10} {c.key}{detail}"
+    return f"  {c.change:<10} {shown(c.key)}{detail}"
 
 
 def report_to_text(report: DiffReport, examples: int | None = EXAMPLES_PER_TABLE) -> str:
@@ -522,7 +541,7 @@ def report_to_json(report: DiffReport) -> str:
 
 def changes_to_csv(changes: Sequence[Change], path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator="\r\n")  # CRLF: with LF ends a bare CR in a value is left unquoted
         writer.writerow(CHANGE_COLUMNS)
         writer.writerows([getattr(c, col) for col in CHANGE_COLUMNS] for c in changes)
 
@@ -531,32 +550,25 @@ def is_diff_output(folder: Path) -> bool:
     return (folder / SUMMARY_JSON).is_file()
 
 
+def is_own_diff_file(name: str) -> bool:
+    """The names ``write_report`` writes (anything else in the folder is the user's, and kept)."""
+    return name in (SUMMARY_TXT, SUMMARY_JSON) or (name.endswith("_diff.csv") and name[: -len("_diff.csv")] in DIFFED_TABLES)
+
+
 def write_report(report: DiffReport, out: Path) -> None:
-    """``<table>_diff.csv`` per changed table plus the summaries, swapped into ``out`` atomically."""
+    """``<table>_diff.csv`` per changed table plus the summaries, swapped into ``out`` atomically
+    (``pipeline.swap``, as ingest does: locked, fsynced, recoverable, the user's files kept)."""
+    out = Path(out).absolute()
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_diff_output(out))):
         raise DiffUsageError(f"{out} exists and is not a keikaku diff folder; refusing to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.diff-tmp-{os.getpid()}-{secrets.token_hex(4)}"
-    tmp.mkdir()
-    try:
+
+    def build(folder: Path) -> None:
         for table in report.counts():
-            changes_to_csv(report.changes_of(table), tmp / f"{table}_diff.csv")
-        (tmp / SUMMARY_TXT).write_text(report_to_text(report, examples=None), encoding="utf-8")
-        (tmp / SUMMARY_JSON).write_text(report_to_json(report), encoding="utf-8")
-        swap_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            changes_to_csv(report.changes_of(table), folder / f"{table}_diff.csv")
+        (folder / SUMMARY_TXT).write_text(report_to_text(report, examples=None), encoding="utf-8")
+        (folder / SUMMARY_JSON).write_text(report_to_json(report), encoding="utf-8")
 
-
-def swap_folder(new: Path, out: Path) -> None:
-    if not out.exists():
-        os.replace(new, out)
-        return
-    old = out.parent / f".{out.name}.diff-old-{os.getpid()}-{secrets.token_hex(4)}"
-    os.replace(out, old)
-    os.replace(new, out)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_folder(out, build, own=is_own_diff_file)
 
 
 def diff_command(old: Path, new: Path, out: Path | None) -> int:
@@ -567,8 +579,11 @@ def diff_command(old: Path, new: Path, out: Path | None) -> int:
         report = diff_outputs(old, new)
         if out is not None:
             write_report(report, out)
-    except (DiffUsageError, OSError) as exc:
+    except (DiffUsageError, FolderBusy) as exc:
         print(f"keikaku: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"keikaku: error: {exc.strerror or exc} ({exc.filename or out})", file=sys.stderr)
         return 1
     sys.stdout.write(report_to_text(report))
     if out is not None:

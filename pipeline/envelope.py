@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from extractors.content.base import Extraction
 from extractors.model.document import Document
+from extractors.readers import ReadFailure
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import DocumentRow, QualityRow
 
@@ -25,7 +26,7 @@ class InputFile:
     area: str | None = None
     fiscal_year: str | None = None
     kind_hints: tuple[str, ...] = ()
-    read_error: str | None = None  # the OS refused to read the file
+    read_failure: ReadFailure | None = None  # not read: the OS refused, not a regular file, too large
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """Batch ingest: inputs -> per-document envelopes -> validated tables -> output folder (atomic).
 
-Per-document work runs on an executor (``pipeline.executors``: serial, process pool or Dask)
-and may be answered from the incremental cache (``pipeline.cache``); results are put back in
-input order before the run-level cross-document step, so the output does not depend on either.
+Per-document work runs on an executor (``pipeline.executors``: watched worker processes by
+default, this process for custom stages, or Dask) and may be answered from the incremental cache
+(``pipeline.cache``); results are put back in input order before the run-level cross-document
+step, so the output does not depend on either.
+
+Order of a run: take the output folder's lock (``pipeline.swap``) and restore an output a killed
+run left aside, check that the folder may be replaced, find and read the inputs (a run with none
+refuses to replace an existing output unless ``allow_empty``), process, write in one swap.
 
 Determinism: an unchanged re-run writes every output file byte for byte the same except
 ``run.json`` (this run's timings and cache hits, see ``pipeline.report``). ``keikaku.duckdb``
@@ -12,12 +17,10 @@ output, the previous file is put back in its place, so it too keeps its bytes.
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
+import contextlib
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,18 +29,24 @@ from extractors.readers import bytes_to_identity
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ROW_TYPES, DocumentRow, QualityRow, TableRow
 
-from .cache import ResultCache, input_to_key
+from .cache import ResultCache, input_to_key, open_cache
 from .crossdoc import link_comment_references
-from .envelope import DocumentResult, InputFile
+from .envelope import DocumentResult, InputFile, issue_to_quality_row
 from .executors import Executor, SerialExecutor, make_executor
-from .inputs import discover_inputs
+from .inputs import UsageError, discover_inputs
+from .isolation import LimitTooLow, StagesFactory
+from .limits import DEFAULT_LIMITS, Limits
+from .output import check_replaceable, is_keikaku_output, write_tables
 from .report import RunReport, results_to_report
-from .stages import Stage
+from .stages import Stage, default_stages, read_stage
+from .swap import FolderBusy, folder_lock, recover
 
 ALL_FORMATS = ("csv", "parquet", "duckdb")
 RUN_FILE = "run.json"
-PREV_PREFIX = ".keikaku-prev-"
 Progress = Callable[[int, int, DocumentResult], None]
+Notice = Callable[[str], None]
+# Failures worth retrying next run (a bug, memory, a crash) or that depend on the limits given.
+_NOT_CACHED = {Code.EXTRACTOR_FAILED, Code.TIME_LIMIT, Code.MEMORY_LIMIT, Code.STREAM_LIMIT, Code.WORKER_CRASHED}
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,10 @@ class IngestResult:
     results: tuple[DocumentResult, ...]
     tables: dict[str, list[TableRow]]
     report: RunReport
+
+
+def warn(message: str) -> None:
+    print(f"keikaku: warning: {message}", file=sys.stderr)
 
 
 def ingest(
@@ -60,45 +73,94 @@ def ingest(
     executor: str = "local",
     scheduler: str | None = None,
     cache_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    allow_empty: bool = False,
+    stages_factory: StagesFactory = default_stages,
+    notice: Notice = warn,
 ) -> IngestResult:
     """Process every input under ``paths`` and write all tables to ``out_dir`` in one atomic swap.
 
-    Bad inputs become ``failed`` rows of ``documents`` with a code; they never stop the batch.
-    ``jobs``/``executor``/``scheduler`` choose where documents are processed
-    (``pipeline.executors.make_executor``; custom ``stages`` run serially only);
-    ``cache_dir`` turns on the incremental cache (``pipeline.cache``; not with custom ``stages``),
-    None turns it off."""
+    Bad inputs become ``failed`` rows of ``documents`` with a code; they never stop the batch,
+    nor does a document over ``limits`` or whose worker dies. ``jobs``/``executor``/``scheduler``
+    choose where documents are processed (``pipeline.executors.make_executor``; custom
+    ``stages`` run in this process, one by one; ``stages_factory`` builds the workers' stages);
+    ``cache_dir`` turns on the incremental cache (``pipeline.cache``; not with custom stages or
+    factory), None turns it off. UsageError (nothing written, nothing processed) when ``out_dir``
+    cannot be replaced, another run holds it, or no input was found and ``out_dir`` holds an
+    output (unless ``allow_empty``). ``notice`` receives warnings meant for the user."""
     check_formats(formats)
     started = time.perf_counter()
-    inputs = discover_inputs(list(paths), manifest)
-    # The cache key knows the installed code, not stages given here: those runs bypass the cache.
-    cache = ResultCache(cache_dir) if cache_dir is not None and stages is None else None
-    try:
-        runner = make_executor(executor, jobs=jobs, scheduler=scheduler, stages=stages)
-    except ValueError as exc:
-        from .inputs import UsageError
-
-        raise UsageError(str(exc)) from None
-    try:
-        results = process_inputs(inputs, None, progress, executor=runner, cache=cache)
-    finally:
-        runner.close()
-    results = link_comment_references(results)
-    tables = results_to_tables(results)
-    rows = {name: len(table_rows) for name, table_rows in tables.items()}
-    report = results_to_report(results, rows, time.perf_counter() - started, executor=runner.name)
-    extra = {
-        "report.json": report.to_json().encode(),
-        "report.txt": report.to_text().encode(),
-        RUN_FILE: report.run_json().encode(),
-    }
-    write_output(tables_to_frames(tables), out_dir, formats=formats, excel=excel, extra_files=extra)
+    out_dir = Path(out_dir).absolute()
+    with output_folder(out_dir, notice):
+        discovery = discover_inputs(list(paths), manifest, max_bytes=limits.memory_bytes)
+        if not discovery.inputs:
+            refuse_empty(paths, out_dir, allow_empty, notice)
+        for issue in discovery.issues:
+            notice(f"[{issue.code}] {issue.message}")
+        cache = None
+        if cache_dir is not None and stages is None and stages_factory is default_stages:
+            # The cache key knows the installed code, not stages given here: those runs bypass it.
+            cache, why_not = open_cache(cache_dir)
+            if why_not:
+                notice(why_not)
+        try:
+            runner = make_executor(executor, jobs=jobs, scheduler=scheduler, stages=stages, factory=stages_factory, limits=limits)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            results = process_inputs(list(discovery.inputs), None, progress, executor=runner, cache=cache, notice=notice)
+        except LimitTooLow as exc:
+            raise UsageError(str(exc)) from None
+        finally:
+            runner.close()
+        results = link_comment_references(results)
+        tables = results_to_tables(results, discovery.issues)
+        rows = {name: len(table_rows) for name, table_rows in tables.items()}
+        report = results_to_report(results, rows, time.perf_counter() - started, executor=runner.name, quality=tables[QualityRow.TABLE])
+        extra = {
+            "report.json": report.to_json().encode(),
+            "report.txt": report.to_text().encode(),
+            RUN_FILE: report.run_json().encode(),
+        }
+        write_output(tables_to_frames(tables), out_dir, formats=formats, excel=excel, extra_files=extra)
     return IngestResult(results=tuple(results), tables=tables, report=report)
 
 
-def check_formats(formats: Sequence[str]) -> None:
-    from .inputs import UsageError
+@contextlib.contextmanager
+def output_folder(out_dir: Path, notice: Notice) -> Iterator[None]:
+    """The output folder's lock for the whole run, then the recovery of a swap a killed run left
+    half done and the checks on the folder: all before any document is read."""
+    with contextlib.ExitStack() as stack:
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(folder_lock(out_dir))
+        except FolderBusy as exc:
+            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            where = exc.filename or out_dir.parent
+            raise UsageError(f"cannot write the output folder {out_dir}: {exc.strerror or exc} ({where})") from None
+        restored = recover(out_dir)
+        if restored:
+            notice(restored)
+        try:
+            check_replaceable(out_dir)
+        except FileExistsError as exc:
+            raise UsageError(str(exc)) from None
+        yield
 
+
+def refuse_empty(paths: Sequence[Path], out_dir: Path, allow_empty: bool, notice: Notice) -> None:
+    """No input documents: an existing output is kept unless ``allow_empty`` says to empty it."""
+    where = ", ".join(str(p) for p in paths)
+    if is_keikaku_output(out_dir) and not allow_empty:
+        raise UsageError(
+            f"no input documents (.pdf/.txt) found in {where}; the output in {out_dir} was left as it is "
+            "(give --allow-empty to replace it with empty tables)"
+        )
+    notice(f"no input documents (.pdf/.txt) found in {where}; writing empty tables")
+
+
+def check_formats(formats: Sequence[str]) -> None:
     unknown = [f for f in formats if f not in ALL_FORMATS]
     if unknown or not formats:
         raise UsageError(f"unknown output format {', '.join(unknown) or '(none)'}; choose from {', '.join(ALL_FORMATS)}")
@@ -111,9 +173,11 @@ def process_inputs(
     *,
     executor: Executor | None = None,
     cache: ResultCache | None = None,
+    notice: Notice = warn,
 ) -> list[DocumentResult]:
-    """One envelope per input, in input order: duplicates and cache hits are answered here, the
-    rest is mapped over ``executor`` (default: serially with ``stages``) and stored in ``cache``."""
+    """One envelope per input, in input order: unread files, duplicates and cache hits are
+    answered here, the rest is mapped over ``executor`` (default: serially with ``stages``) and
+    stored in ``cache``."""
     runner = executor if executor is not None else SerialExecutor(stages)
     results: list[DocumentResult | None] = [None] * len(inputs)
     keys: dict[int, str] = {}
@@ -130,17 +194,19 @@ def process_inputs(
 
     for index, source in enumerate(inputs):
         identity = bytes_to_identity(source.data)
-        if identity.doc_id in seen and source.read_error is None:
-            # The same bytes twice would give two rows with one doc_id: keep the first.
-            duplicate = DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256).failed(
-                Issue(Code.DUPLICATE_INPUT, Severity.ERROR, f"same content as {seen[identity.doc_id]}; processed once", table="documents")
-            )
-            finish(index, duplicate)
+        fresh = DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256)
+        if source.read_failure is not None:
+            finish(index, read_stage(fresh))  # never read: nothing for a worker to do
             continue
-        seen.setdefault(identity.doc_id, source.source_file)
-        if cache is not None and source.read_error is None:
+        if identity.doc_id in seen:
+            # The same bytes twice would give two rows with one doc_id: keep the first.
+            issue = Issue(Code.DUPLICATE_INPUT, Severity.ERROR, f"same content as {seen[identity.doc_id]}; processed once", table="documents")
+            finish(index, fresh.failed(issue))
+            continue
+        seen[identity.doc_id] = source.source_file
+        if cache is not None:
             keys[index] = input_to_key(source, identity.sha256)
-            hit = cache.get(keys[index], source)
+            hit = cache.get(keys[index], source, identity.sha256)
             if hit is not None:
                 finish(index, hit)
                 continue
@@ -148,32 +214,36 @@ def process_inputs(
     for position, result in runner.run([inputs[i] for i in todo]):
         index = todo[position]
         if cache is not None and index in keys and is_cacheable(result):
-            store(cache, keys[index], result)
+            store(cache, keys[index], result, notice)
         finish(index, result)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
 
 def is_cacheable(result: DocumentResult) -> bool:
-    """Everything but a crashed extractor (a bug, or memory running out: worth retrying)."""
-    return not any(i.code is Code.EXTRACTOR_FAILED for i in result.issues)
+    """Everything but a crashed extractor (a bug, or memory running out: worth retrying) and a
+    document stopped by a limit or a dying worker (the limits may differ next run)."""
+    issues = (*result.issues, *((result.failure,) if result.failure else ()))
+    return not any(i.code in _NOT_CACHED for i in issues)
 
 
-def store(cache: ResultCache, key: str, result: DocumentResult) -> None:
+def store(cache: ResultCache, key: str, result: DocumentResult, notice: Notice = warn) -> None:
     try:
         cache.put(key, result)
     except OSError as exc:  # a full or read-only cache folder costs speed next time, nothing else
-        print(f"keikaku: warning: cannot write the cache {cache.folder}: {exc.strerror or exc}", file=sys.stderr)
+        notice(f"cannot write the cache {cache.folder}: {exc.strerror or exc}")
 
 
-def results_to_tables(results: list[DocumentResult]) -> dict[str, list[TableRow]]:
-    """Concatenate every document's rows per table, in input order; documents and quality too."""
+def results_to_tables(results: list[DocumentResult], run_issues: Sequence[Issue] = ()) -> dict[str, list[TableRow]]:
+    """Concatenate every document's rows per table, in input order; documents and quality too
+    (run-level issues, such as manifest rows, last)."""
     tables: dict[str, list[TableRow]] = {t.TABLE: [] for t in ROW_TYPES}
     for result in results:
         tables[DocumentRow.TABLE].append(result.document_row())
         for name in result.extraction.table_names():
             tables[name].extend(getattr(result.extraction, name))
-    tables[QualityRow.TABLE] = [q for r in results for q in r.quality_rows()]
+    quality = [q for r in results for q in r.quality_rows()]
+    tables[QualityRow.TABLE] = quality + [issue_to_quality_row(None, issue) for issue in run_issues]
     return tables
 
 
@@ -184,100 +254,19 @@ def tables_to_frames(tables: dict[str, list[TableRow]]) -> dict[str, object]:
     return {name: rows_to_frame(ROW_TYPE_BY_TABLE[name], rows) for name, rows in tables.items()}
 
 
-# --- writing, keeping an unchanged keikaku.duckdb ---------------------------------------------
-
-
 def write_output(
     frames: dict[str, Any], out_dir: Path, *, formats: Sequence[str], excel: bool, extra_files: dict[str, bytes]
 ) -> None:
-    """``pipeline.output.write_tables``, then the previous ``keikaku.duckdb`` put back when the new
-    one holds the same tables, types, comments and rows (DuckDB files are not byte-reproducible).
-
-    The previous file is kept by a hard link (a copy where links are not possible) beside the
-    output folder; the output folder is complete and consistent at every moment."""
-    from pipeline.output import write_tables
-    from schemas.datapackage import DUCKDB_FILE
-
-    out_dir = Path(out_dir).absolute()
-    clean_stale_previous(out_dir)
-    previous = keep_previous(out_dir / DUCKDB_FILE, out_dir) if "duckdb" in formats else None
-    try:
-        write_tables(frames, out_dir, formats=formats, excel=excel, extra_files=extra_files)  # type: ignore[arg-type]
-        if previous is not None and duckdb_contents_equal(previous, out_dir / DUCKDB_FILE):
-            os.replace(previous, out_dir / DUCKDB_FILE)
-    finally:
-        if previous is not None:
-            previous.unlink(missing_ok=True)
-
-
-def keep_previous(path: Path, out_dir: Path) -> Path | None:
-    if not path.is_file():
-        return None
-    kept = out_dir.parent / f"{PREV_PREFIX}{out_dir.name}-{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        os.link(path, kept)
-    except OSError:
-        try:
-            shutil.copy2(path, kept)
-        except OSError:
-            return None
-    return kept
-
-
-def clean_stale_previous(out_dir: Path) -> None:
-    """Remove ``.keikaku-prev-<name>-<pid>-*`` files left by a killed run."""
-    if not out_dir.parent.is_dir():
-        return
-    head = f"{PREV_PREFIX}{out_dir.name}-"
-    for path in out_dir.parent.glob(f"{head}*"):
-        pid = path.name[len(head) :].split("-", 1)[0]
-        if path.is_file() and not path.is_symlink() and not (pid.isdigit() and pid_alive(int(pid))):
-            path.unlink(missing_ok=True)
-
-
-def pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def duckdb_contents(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Any]]:
-    """(tables with comments, columns with types and comments, Arrow table per table) of a file."""
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = con.execute("SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY 1, 2").fetchall()
-        columns = con.execute(
-            "SELECT schema_name, table_name, column_index, column_name, data_type, is_nullable, comment "
-            "FROM duckdb_columns() ORDER BY 1, 2, 3"
-        ).fetchall()
-        data = {}
-        for schema, table, _ in tables:
-            relation = con.sql(f'SELECT * FROM "{schema}"."{table}"')
-            fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb >= 1.4 / older
-            data[f"{schema}.{table}"] = fetch()
-        return tables, columns, data
-    finally:
-        con.close()
+    """``pipeline.output.write_tables``, keeping the previous ``keikaku.duckdb`` when the new one
+    holds the same tables, types, comments and rows (DuckDB files are not byte-reproducible)."""
+    write_tables(frames, out_dir, formats=formats, excel=excel, extra_files=extra_files, reuse_duckdb=True)  # type: ignore[arg-type]
 
 
 def duckdb_contents_equal(a: Path, b: Path) -> bool:
-    """True when both DuckDB files hold the same tables, columns, comments and rows in order."""
-    try:
-        tables_a, columns_a, data_a = duckdb_contents(a)
-        tables_b, columns_b, data_b = duckdb_contents(b)
-    except Exception:  # noqa: BLE001 - an unreadable previous file is simply not reused
-        return False
-    if tables_a != tables_b or columns_a != columns_b or data_a.keys() != data_b.keys():
-        return False
-    return all(data_a[name].equals(data_b[name]) for name in data_a)
+    """``pipeline.output.duckdb_contents_equal`` (kept here for callers of earlier versions)."""
+    from .output import duckdb_contents_equal as equal
+
+    return equal(a, b)
 
 
 # --- progress -----------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Write the output tables: CSV, Parquet, one DuckDB database, ``datapackage.json``. Atomically.
 
-Everything is built in a temporary folder next to ``out_dir`` (``.keikaku-tmp-<name>-<pid>-<hex>``,
-same filesystem), fsynced, then swapped in: the old ``out_dir`` is renamed aside to
-``.keikaku-old-<name>-<pid>-<hex>``, the temporary folder renamed to ``out_dir``, and the old one
-removed. An exception at any point leaves the previous ``out_dir`` as it was and removes the
-temporary folder; folders with those prefixes left by a killed run are removed by the next run.
+Everything is built in a staging folder next to ``out_dir`` and swapped in under the folder's
+lock by ``pipeline.swap`` (the one swap helper, shared with ``keikaku diff``): an exception or
+a kill at any point leaves the previous ``out_dir`` as it was (or restorable by the next run,
+which restores it before anything else). Only keikaku's own files (``is_own_file``) are
+replaced: any other file a user put in the output folder is kept.
 
 Decisions (see also ``schemas.frame``):
 
@@ -19,16 +19,19 @@ Decisions (see also ``schemas.frame``):
 - Identical inputs give byte-identical CSV, Parquet (fixed schema, no timestamps, same pyarrow
   version), ``datapackage.json`` and ``.gitignore``. ``keikaku.duckdb`` holds identical contents
   but its bytes are not guaranteed identical: DuckDB's file format does not promise it
-  (block allocation, header/checksum fields); compare it by querying, not by hashing.
+  (block allocation, header/checksum fields); compare it by querying, not by hashing. With
+  ``reuse_duckdb`` the previous ``keikaku.duckdb`` is kept when its contents equal the new one.
+- ``datapackage.json`` records the sha256 of every file written beside it but
+  ``keikaku.duckdb`` and ``run.json`` (which differs on every run), for ``keikaku validate``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -43,14 +46,20 @@ from schemas.datapackage import DUCKDB_FILE, PACKAGE_NAME, datapackage_bytes
 from schemas.frame import format_for_csv, rows_to_frame
 from schemas.tables import ROW_TYPE_BY_TABLE, TABLE_NAMES, ColumnSpec, columns_of
 
+from .swap import folder_lock, recover, replace_folder
+
 FORMATS = ("csv", "parquet", "duckdb")
-TMP_PREFIX = ".keikaku-tmp-"
-OLD_PREFIX = ".keikaku-old-"
 CSV_LINE_TERMINATOR = "\r\n"
 UTF8_BOM = b"\xef\xbb\xbf"
 GITIGNORE = b"*\n"
 DATAPACKAGE_FILE = "datapackage.json"
+RUN_FILE = "run.json"  # this run's timings: differs on every run, so not hashed
+REPORT_FILES = ("report.json", "report.txt", RUN_FILE)
 _PLACEHOLDERS = {".gitignore", ".gitkeep"}  # a folder holding only these counts as empty
+_OWN_FILES = frozenset(
+    {f"{t}.{ext}" for t in TABLE_NAMES for ext in ("csv", "parquet")}
+    | {DUCKDB_FILE, f"{DUCKDB_FILE}.wal", DATAPACKAGE_FILE, ".gitignore", *REPORT_FILES}
+)
 
 _ARROW_TYPE = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}  # others: string
 _FROM_TEXT: dict[str, Callable[[str], Any]] = {
@@ -67,8 +76,9 @@ def write_tables(
     formats: Sequence[str] = FORMATS,
     excel: bool = False,
     extra_files: Mapping[str, bytes] | None = None,
+    reuse_duckdb: bool = False,
 ) -> None:
-    """Write every contract table into ``out_dir``, replacing its previous contents atomically.
+    """Write every contract table into ``out_dir``, replacing keikaku's previous files atomically.
 
     ``frames`` maps table names to frames with the contract columns (as from
     ``schemas.frame.rows_to_frame``); a contract table not given is written empty (header only),
@@ -79,22 +89,29 @@ def write_tables(
     ValueError for an unknown format (listing the allowed ones), an unknown table, a frame
     without the contract columns, or a bad extra file name. FileExistsError when ``out_dir``
     exists and is neither empty nor a keikaku output folder (it is never replaced then).
+    ``pipeline.swap.FolderBusy`` when another run holds the folder. With ``reuse_duckdb`` the
+    previous ``keikaku.duckdb`` is kept when it holds the same contents (same bytes on re-runs).
     """
     chosen = normalize_formats(formats)
     ordered = contract_frames(frames)
     extras = _checked_extra_files(extra_files or {}, chosen)
     out_dir = Path(out_dir).absolute()
-    _check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(out_dir)
-    tmp = _new_sibling(out_dir, TMP_PREFIX)
-    try:
-        build_output(tmp, ordered, chosen, excel=excel, extra_files=extras)
-        fsync_tree(tmp)
-        swap_in(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    def build(staging: Path) -> None:
+        build_output(staging, ordered, chosen, excel=excel, extra_files=extras)
+        if reuse_duckdb and "duckdb" in chosen:
+            reuse_equal_duckdb(out_dir / DUCKDB_FILE, staging / DUCKDB_FILE)
+
+    with folder_lock(out_dir):
+        recover(out_dir)
+        check_replaceable(out_dir)
+        replace_folder(out_dir, build, own=is_own_file)
+
+
+def is_own_file(name: str) -> bool:
+    """The names keikaku writes into an output folder (the rest belongs to the user)."""
+    return name in _OWN_FILES
 
 
 def normalize_formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -136,11 +153,10 @@ def _contract_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _checked_extra_files(extra: Mapping[str, bytes], formats: Sequence[str]) -> dict[str, bytes]:
-    reserved = {DATAPACKAGE_FILE, ".gitignore", DUCKDB_FILE}
-    reserved |= {f"{t}.{ext}" for t in TABLE_NAMES for ext in ("csv", "parquet")}
+    """Only the report files: any other name would be taken for a user's file by the next run."""
     for name in extra:
-        if not name or name in (".", "..") or "/" in name or "\\" in name or name in reserved:
-            raise ValueError(f"extra file name {name!r} is not a plain, free file name")
+        if name not in REPORT_FILES:
+            raise ValueError(f"extra file name {name!r} is not one of {', '.join(REPORT_FILES)}")
     return dict(extra)
 
 
@@ -155,7 +171,8 @@ def build_output(
     excel: bool = False,
     extra_files: Mapping[str, bytes] | None = None,
 ) -> None:
-    """Write all files into the (new, empty) ``folder``; no atomicity here."""
+    """Write all files into the (new, empty) ``folder``; no atomicity here. ``datapackage.json``
+    comes last, with the sha256 of what was written before it."""
     arrow_tables = {table: frame_to_arrow(table, frame) for table, frame in frames.items()}
     for table, frame in frames.items():
         (folder / f"{table}.csv").write_bytes(csv_bytes(frame, excel=excel))
@@ -164,10 +181,20 @@ def build_output(
             write_parquet(arrow_table, folder / f"{table}.parquet")
     if "duckdb" in formats:
         write_duckdb(arrow_tables, folder / DUCKDB_FILE)
-    (folder / DATAPACKAGE_FILE).write_bytes(datapackage_bytes(list(frames), formats=formats))
     (folder / ".gitignore").write_bytes(GITIGNORE)
     for name, data in (extra_files or {}).items():
         (folder / name).write_bytes(data)
+    files = {path.name: file_sha256(path) for path in sorted(folder.iterdir()) if path.name not in (DUCKDB_FILE, RUN_FILE)}
+    (folder / DATAPACKAGE_FILE).write_bytes(datapackage_bytes(list(frames), formats=formats, files=files))
+
+
+def file_sha256(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes, as recorded in ``datapackage.json``."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
 
 
 def csv_bytes(frame: pd.DataFrame, *, excel: bool = False) -> bytes:
@@ -241,57 +268,12 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# --- atomic swap --------------------------------------------------------------------------------
+# --- replacing, keeping an unchanged keikaku.duckdb ------------------------------------------
 
 
-def fsync_tree(folder: Path) -> None:
-    """fsync every file under ``folder``, then the folders themselves."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # some platforms cannot open a directory; nothing more to do there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def swap_in(new: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``new`` (both on the same filesystem); old contents removed last.
-
-    If the final rename fails, the old folder is renamed back before the error propagates.
-    """
-    old = None
-    if out_dir.exists():
-        old = _sibling_path(out_dir, OLD_PREFIX)
-        os.rename(out_dir, old)
-    try:
-        os.rename(new, out_dir)
-    except BaseException:
-        if old is not None:
-            os.rename(old, out_dir)
-        raise
-    _fsync_dir(out_dir.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)  # a leftover is stale and cleaned next run
-
-
-def _check_replaceable(out_dir: Path) -> None:
+def check_replaceable(out_dir: Path) -> None:
     """Refuse to replace a folder that is not ours (a user's folder passed by mistake)."""
-    if not out_dir.exists():
+    if not os.path.lexists(out_dir):
         return
     if not out_dir.is_dir():
         raise FileExistsError(f"{out_dir} exists and is not a folder")
@@ -312,48 +294,49 @@ def is_keikaku_output(folder: Path) -> bool:
     return isinstance(descriptor, dict) and descriptor.get("name") == PACKAGE_NAME
 
 
-def _sibling_path(out_dir: Path, prefix: str) -> Path:
-    return out_dir.parent / f"{prefix}{out_dir.name}-{os.getpid()}-{secrets.token_hex(4)}"
-
-
-def _new_sibling(out_dir: Path, prefix: str) -> Path:
-    while True:
-        path = _sibling_path(out_dir, prefix)
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue
-        return path
-
-
-def clean_stale(out_dir: Path) -> list[Path]:
-    """Remove ``.keikaku-tmp-<name>-*`` / ``.keikaku-old-<name>-*`` folders next to ``out_dir``
-    left by a killed run (not those of a live process); returns what was removed."""
-    removed = []
-    if not out_dir.parent.is_dir():
-        return removed
-    for path in sorted(out_dir.parent.iterdir()):
-        for prefix in (TMP_PREFIX, OLD_PREFIX):
-            head = f"{prefix}{out_dir.name}-"
-            ours = path.name.startswith(head) and path.is_dir() and not path.is_symlink()
-            if ours and _is_stale(path.name[len(head) :]):
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(path)
-    return removed
-
-
-def _is_stale(suffix: str) -> bool:
-    """``<pid>-<hex>``: stale unless that pid is another process still running."""
-    pid_text = suffix.split("-", 1)[0]
-    if not pid_text.isdigit():
-        return True
-    pid = int(pid_text)
-    if pid in (0, os.getpid()):
-        return True
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except (ProcessLookupError, OverflowError):
-        return True
-    except OSError:  # e.g. PermissionError: alive, owned by another user
+def reuse_equal_duckdb(previous: Path, new: Path) -> bool:
+    """Put the previous ``keikaku.duckdb`` (hard link, else copy) in place of the new one when
+    both hold the same tables, types, comments and rows (DuckDB files are not byte-reproducible)."""
+    if not previous.is_file() or not duckdb_contents_equal(previous, new):
         return False
-    return False
+    replacement = new.with_name(new.name + ".previous")
+    try:
+        os.link(previous, replacement)
+    except OSError:
+        try:
+            shutil.copy2(previous, replacement)
+        except OSError:
+            return False
+    os.replace(replacement, new)
+    return True
+
+
+def duckdb_contents(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Any]]:
+    """(tables with comments, columns with types and comments, Arrow table per table) of a file."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute("SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY 1, 2").fetchall()
+        columns = con.execute(
+            "SELECT schema_name, table_name, column_index, column_name, data_type, is_nullable, comment "
+            "FROM duckdb_columns() ORDER BY 1, 2, 3"
+        ).fetchall()
+        data = {}
+        for schema, table, _ in tables:
+            relation = con.sql(f"SELECT * FROM {_quote(schema)}.{_quote(table)}")
+            fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb >= 1.4 / older
+            data[f"{schema}.{table}"] = fetch()
+        return tables, columns, data
+    finally:
+        con.close()
+
+
+def duckdb_contents_equal(a: Path, b: Path) -> bool:
+    """True when both DuckDB files hold the same tables, columns, comments and rows in order."""
+    try:
+        tables_a, columns_a, data_a = duckdb_contents(a)
+        tables_b, columns_b, data_b = duckdb_contents(b)
+    except Exception:  # noqa: BLE001 - an unreadable previous file is simply not reused
+        return False
+    if tables_a != tables_b or columns_a != columns_b or data_a.keys() != data_b.keys():
+        return False
+    return all(data_a[name].equals(data_b[name]) for name in data_a)

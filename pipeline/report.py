@@ -16,6 +16,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+from schemas.tables import QualityRow
+
 from .envelope import DocumentResult
 
 
@@ -86,12 +88,16 @@ def results_to_report(
     seconds_total: float,
     *,
     executor: str = "serial",
+    quality: list[QualityRow] | None = None,
 ) -> RunReport:
+    """The run's report; issues are counted over ``quality`` (the rows written, run-level ones
+    included) or, without it, over the documents' own quality rows."""
     stage_time: Counter[str] = Counter()
     for result in results:
         for stage, seconds in result.timings:
             stage_time[stage] += seconds
-    codes = Counter(q.code for r in results for q in r.quality_rows())
+    rows = quality if quality is not None else [q for r in results for q in r.quality_rows()]
+    codes = Counter(q.code for q in rows)
     return RunReport(
         documents=len(results),
         by_status=dict(sorted(Counter(r.status for r in results).items())),
@@ -104,4 +110,20 @@ def results_to_report(
         seconds_total=seconds_total,
         cache_hits=sum(1 for r in results if r.from_cache),
         executor=executor,
+    )
+
+
+def text_tables_to_report(documents: list[dict[str, str]], quality: list[dict[str, str]], rows_per_table: dict[str, int]) -> RunReport:
+    """The deterministic part of the report, rebuilt from the tables as written (CSV text), so
+    ``keikaku validate`` can tell whether ``report.json`` / ``report.txt`` still match them."""
+    return RunReport(
+        documents=len(documents),
+        by_status=dict(sorted(Counter(d.get("status", "") for d in documents).items())),
+        rows_per_table=rows_per_table,
+        issues_by_code=dict(sorted(Counter(q.get("code", "") for q in quality).items())),
+        seconds_per_stage={},
+        failed=tuple(
+            (d.get("source_file", ""), d.get("error_code", ""), d.get("error_message", "")) for d in documents if d.get("status") == "failed"
+        ),
+        seconds_total=0.0,
     )

@@ -60,8 +60,8 @@ def default_extractors() -> tuple[Extractor, ...]:
 def read_stage(result: DocumentResult) -> DocumentResult:
     source = result.source
     suffix = PurePath(source.source_file).suffix.lower()
-    if source.read_error is not None:
-        parsed: Document | ReadFailure = ReadFailure(Code.UNREADABLE_FILE, f"the file cannot be read: {source.read_error}")
+    if source.read_failure is not None:
+        parsed: Document | ReadFailure = source.read_failure
     elif suffix not in SUPPORTED_SUFFIXES and not source.data.lstrip().startswith(PDF_MAGIC):
         parsed = ReadFailure(Code.UNSUPPORTED_TYPE, f"'{suffix or 'no suffix'}' files are not supported; give .pdf or .txt files")
     else:

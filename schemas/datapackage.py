@@ -7,7 +7,7 @@ runs give identical bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schemas.quality import Code
@@ -99,31 +99,37 @@ def _other_copies(table: str, formats: Sequence[str]) -> dict[str, str]:
 
 
 def datapackage_descriptor(
-    tables: list[str] | None = None, *, formats: Sequence[str] = ("csv",)
+    tables: list[str] | None = None, *, formats: Sequence[str] = ("csv",), files: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Frictionless Tabular Data Package describing ``tables`` (default: every contract table).
 
     ``formats`` lists what else was written beside the CSV files; each resource then names its
-    Parquet/DuckDB copies under the custom ``keikaku`` property.
+    Parquet/DuckDB copies under the custom ``keikaku`` property. ``files`` (name ->
+    ``sha256:<hex>``) records the bytes of the files written beside it, so ``keikaku validate``
+    notices any later change (``keikaku.duckdb`` is checked by its contents instead: DuckDB's
+    bytes are not reproducible).
     """
     names = list(TABLE_NAMES) if tables is None else list(tables)
     unknown = [t for t in names if t not in ROW_TYPE_BY_TABLE]
     if unknown:
         raise ValueError(f"unknown tables {unknown}; contract tables: {', '.join(TABLE_NAMES)}")
+    keikaku: dict[str, Any] = {"contract_version": CONTRACT_VERSION, "formats": list(formats)}
+    if files is not None:
+        keikaku["files"] = dict(sorted(files.items()))
     return {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
         "title": "keikaku: datasets extracted from Japanese municipal planning documents",
-        "keikaku": {"contract_version": CONTRACT_VERSION, "formats": list(formats)},
+        "keikaku": keikaku,
         "resources": [resource_descriptor(table, formats) for table in names],
     }
 
 
 def datapackage_bytes(
-    tables: list[str] | None = None, *, formats: Sequence[str] = ("csv",)
+    tables: list[str] | None = None, *, formats: Sequence[str] = ("csv",), files: Mapping[str, str] | None = None
 ) -> bytes:
     """``datapackage.json`` as written: UTF-8, 2-space indent, fixed key order, final newline."""
-    descriptor = datapackage_descriptor(tables, formats=formats)
+    descriptor = datapackage_descriptor(tables, formats=formats, files=files)
     return (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

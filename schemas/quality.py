@@ -30,6 +30,18 @@ class Code(StrEnum):
     EXTRACTOR_FAILED = "extractor-failed"
     DUPLICATE_INPUT = "duplicate-input"
     INVALID_ROW_DROPPED = "invalid-row-dropped"
+    NOT_A_REGULAR_FILE = "not-a-regular-file"  # FIFO, device, socket, symbolic-link loop
+    # --- limits per document (``keikaku ingest --time-limit/--memory-limit/--stream-limit``) ---
+    TIME_LIMIT = "time-limit"
+    MEMORY_LIMIT = "memory-limit"
+    STREAM_LIMIT = "stream-limit"
+    WORKER_CRASHED = "worker-crashed"  # the process working on the document died (killed, segfault, lost)
+    # --- manifest rows (run-level warnings: every row is accounted for) ---
+    MANIFEST_FILE_MISSING = "manifest-file-missing"
+    MANIFEST_FILE_OUTSIDE = "manifest-file-outside"
+    MANIFEST_DUPLICATE = "manifest-duplicate"
+    MANIFEST_NOT_INPUT = "manifest-not-input"
+    MANIFEST_BAD_FISCAL_YEAR = "manifest-bad-fiscal-year"
     # --- validation of output tables ---
     MISSING_COLUMN = "missing-column"
     MISSING_TABLE = "missing-table"
@@ -43,6 +55,13 @@ class Code(StrEnum):
     BAD_PERIOD = "bad-period"
     BAD_ID = "bad-id"
     DUPLICATE_KEY = "duplicate-key"
+    # --- validation of the other files of an output folder ---
+    BAD_DATAPACKAGE = "bad-datapackage"
+    BAD_REPORT = "bad-report"
+    MISSING_COPY = "missing-copy"  # a Parquet file or DuckDB table that datapackage.json lists
+    UNREADABLE_COPY = "unreadable-copy"
+    COPY_DIFFERS = "copy-differs"  # a Parquet / DuckDB copy whose rows differ from the CSV
+    CHECKSUM_MISMATCH = "checksum-mismatch"  # a file whose bytes differ from datapackage.json's hash
     # --- extraction (data problems found in a document) ---
     UNPARSED_VALUE = "unparsed-value"
     UNKNOWN_MUNICIPALITY = "unknown-municipality"

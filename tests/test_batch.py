@@ -158,7 +158,9 @@ def test_no_cache_processes_everything_and_writes_no_cache(tmp_path: Path) -> No
 def test_default_cache_is_beside_the_output_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["ingest", str(SEEDS / "003_feeaa7bd0b434e1c.txt"), "--out", str(out), "--quiet", "--format", "csv"]) == 0
-    assert list((tmp_path / ".keikaku_cache").rglob("*.pickle"))
+    cache = tmp_path / ".keikaku_cache"
+    assert list(cache.rglob("*.json")) and not list(cache.rglob("*.pickle"))
+    assert cache.stat().st_mode & 0o777 == 0o700
 
 
 def test_cache_key_follows_code_manifest_and_content() -> None:
@@ -178,12 +180,12 @@ def test_cache_round_trip_and_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path)
     cache.put("ab" * 32, result)
     assert (tmp_path / ".gitignore").read_bytes() == b"*\n"
-    hit = cache.get("ab" * 32, result.source)
+    hit = cache.get("ab" * 32, result.source, result.sha256)
     assert hit is not None and hit.from_cache and hit.source.data == b"x"
     assert hit.document_row() == result.document_row() and hit.quality_rows() == result.quality_rows()
     cache.path_of("ab" * 32).write_bytes(b"\x80\x05truncated")
-    assert cache.get("ab" * 32, result.source) is None
-    assert cache.get("cd" * 32, result.source) is None
+    assert cache.get("ab" * 32, result.source, result.sha256) is None
+    assert cache.get("cd" * 32, result.source, result.sha256) is None
 
 
 # --- progress and command line -------------------------------------------------------------------
@@ -259,7 +261,7 @@ def test_sigkill_at_random_points_keeps_previous_output(tmp_path: Path) -> None:
     assert all(r["status"] in ("ok", "partial", "failed") for r in rows.values())
     assert all(r["error_code"] for r in rows.values() if r["status"] == "failed")
     assert rows["empty.txt"]["error_code"] == "empty-file"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".keikaku-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".keikaku-") and not p.name.startswith(".keikaku-lock-")]
 
 
 @needs_pipeline

@@ -204,7 +204,7 @@ def test_diff_command_writes_one_csv_per_changed_table(refresh, tmp_path, capsys
     assert summary["counts"] == report.counts()
     assert "indicators: 1 updated" in capsys.readouterr().out
     assert diff_command(old, new, out) == 0  # replaces its own previous output
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".keikaku-lock-diff"]  # no temp folders left
 
 
 def test_diff_command_without_changes(refresh, capsys):

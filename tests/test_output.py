@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import output
+from pipeline import output, swap
 from pipeline.output import write_tables
 from schemas.frame import rows_to_frame, value_to_text
 from schemas.tables import ROW_TYPE_BY_TABLE, TABLE_NAMES, columns_of
@@ -34,7 +34,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".keikaku-"))
+    """Staging and set-aside folders left beside the output (the lock file stays on purpose)."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".keikaku-") and not p.name.startswith(".keikaku-lock-"))
 
 
 def csv_records(path: Path) -> list[tuple[str, ...]]:
@@ -185,7 +186,7 @@ def test_bad_inputs_are_value_errors(tmp_path):
         write_tables({"nope": frames["documents"]}, tmp_path / "out")
     with pytest.raises(ValueError, match="missing"):
         write_tables({"documents": frames["documents"].drop(columns=["pages"])}, tmp_path / "out")
-    for name in ["../x", "documents.csv", ".gitignore", ""]:
+    for name in ["../x", "documents.csv", ".gitignore", "", "notes.md"]:
         with pytest.raises(ValueError, match="extra file name"):
             write_tables(frames, tmp_path / "out", extra_files={name: b""})
 
@@ -230,6 +231,7 @@ def test_failure_during_the_swap_restores_the_previous_output(written, monkeypat
             raise OSError("rename failed")
         real_rename(src, dst)
 
+    monkeypatch.setattr(swap, "EXCHANGE_ENABLED", False)  # the two-rename path
     monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(OSError, match="rename failed"):
         write_tables(sample_frames(), written, formats=["csv"])
@@ -237,17 +239,16 @@ def test_failure_during_the_swap_restores_the_previous_output(written, monkeypat
     assert leftovers(written.parent) == []
 
 
-def test_stale_folders_of_a_killed_run_are_cleaned(tmp_path):
+def test_leftovers_of_a_killed_run_are_cleaned_and_others_kept(tmp_path):
     out = tmp_path / "out"
-    dead = ".keikaku-tmp-out-999999999-deadbeef"  # no such pid
-    names = [dead, ".keikaku-old-out-12ab", ".keikaku-tmp-out-x"]
-    live = f".keikaku-tmp-out-{os.getppid()}-cafe"  # a running process: not ours to remove
-    other = ".keikaku-tmp-other-999999999-beef"  # belongs to another output folder
-    for name in [*names, live, other, "keep-me"]:
+    write_tables(sample_frames(), out, formats=["csv"])  # out exists: nothing set aside is restored
+    ours = [".keikaku-tmp-out", ".keikaku-old-out", ".keikaku-tmp-out-999999999-deadbeef", ".keikaku-old-out-12-ab12cd34"]
+    others = [".keikaku-tmp-out-2", ".keikaku-old-out-2-12-ab12cd34", ".keikaku-tmp-other-1-beef", "keep-me"]
+    for name in ours + others:
         (tmp_path / name).mkdir()
         (tmp_path / name / "documents.csv").write_bytes(b"partial")
     write_tables(sample_frames(), out, formats=["csv"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live, other, "keep-me", "out"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*others, "out", ".keikaku-lock-out"])
 
 
 def test_refuses_to_replace_a_folder_that_is_not_keikaku_output(tmp_path):

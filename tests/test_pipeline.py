@@ -154,7 +154,7 @@ def test_failed_write_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(output, "write_parquet", explode)
     assert main(["ingest", str(ROOT / "seeds"), "--out", str(out), "--quiet"]) == 1
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".keikaku-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".keikaku-") and not p.name.startswith(".keikaku-lock-")]
 
 
 def test_ingest_refuses_to_replace_a_folder_that_is_not_keikaku_output(tmp_path: Path) -> None:

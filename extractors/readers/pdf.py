@@ -14,9 +14,13 @@ grows with the lines returned, not with the pages parsed.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+import zlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from itertools import groupby
 from statistics import median
@@ -42,13 +46,13 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 -- pdfminer raises many types for damaged files, wrapped by pdfplumber
-        return open_error_to_failure(exc)
+        return stream_failure(exc) or open_error_to_failure(exc)
     # Not ``pdf.close()``: it builds every page object only to close it, and the stream is
     # this function's in-memory buffer, freed with ``pdf``.
     try:
         pages, items = pages_of(pdf)
     except Exception as exc:  # noqa: BLE001 -- damaged page streams
-        return ReadFailure(Code.PDF_CORRUPT, f"a page of the PDF cannot be read ({type(exc).__name__})")
+        return stream_failure(exc) or ReadFailure(Code.PDF_CORRUPT, f"a page of the PDF cannot be read ({type(exc).__name__})")
     if not pages:
         return ReadFailure(Code.PDF_NO_PAGES, "the PDF has no pages")
     if all(not any(not line.is_blank for line in page.lines) for page in pages):
@@ -71,6 +75,121 @@ def open_error_to_failure(exc: Exception) -> ReadFailure:
     if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
         return ReadFailure(Code.PDF_ENCRYPTED, "the PDF is encrypted with a password; provide a decrypted copy")
     return ReadFailure(Code.PDF_CORRUPT, "the PDF cannot be parsed; the file may be truncated or damaged")
+
+
+# --- inflated stream cap: a decompression bomb stops at the limit, not after inflating whole ---
+
+_STREAM_LIMIT: ContextVar[int | None] = ContextVar("keikaku_pdf_stream_limit", default=None)
+
+
+class StreamTooLarge(Exception):
+    """A PDF stream inflates to more than the limit set by ``stream_limit``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a PDF stream inflates to more than {limit} bytes")
+        self.limit = limit
+
+
+@contextmanager
+def stream_limit(max_bytes: int | None) -> Iterator[None]:
+    """Inside this block no PDF stream may inflate to more than ``max_bytes`` (None: no limit);
+    pdfminer inflates a stream whole, so the check runs while inflating (Flate, LZW) and after
+    every other filter."""
+    _install_stream_cap()
+    token = _STREAM_LIMIT.set(max_bytes)
+    try:
+        yield
+    finally:
+        _STREAM_LIMIT.reset(token)
+
+
+def stream_failure(exc: BaseException) -> ReadFailure | None:
+    """The ``stream-limit`` failure when ``exc`` (or what pdfplumber wrapped in it) is a
+    ``StreamTooLarge``."""
+    for cause in (exc, *getattr(exc, "args", ()), exc.__cause__, exc.__context__):
+        if isinstance(cause, StreamTooLarge):
+            mb = cause.limit / (1024 * 1024)
+            return ReadFailure(Code.STREAM_LIMIT, f"a stream of the PDF inflates to more than {mb:g} MB (--stream-limit); "
+                               "a decompression bomb or a damaged file")
+    return None
+
+
+def _check_size(size: int) -> None:
+    limit = _STREAM_LIMIT.get()
+    if limit is not None and size > limit:
+        raise StreamTooLarge(limit)
+
+
+class _CappedInflater:
+    """``zlib.decompressobj()`` counting what it has inflated (pdfminer's corrupted-stream path)."""
+
+    def __init__(self) -> None:
+        self._inflater = zlib.decompressobj()
+        self._size = 0
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        out = self._inflater.decompress(data, max_length)
+        self._size += len(out)
+        _check_size(self._size)
+        return out
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inflater, name)
+
+
+class _CappedZlib:
+    """The ``zlib`` module as ``pdfminer.pdftypes`` sees it: inflating stops past the limit."""
+
+    error = zlib.error
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        limit = _STREAM_LIMIT.get()
+        if limit is None:
+            return zlib.decompress(data)
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, limit + 1)
+        if len(out) > limit:
+            raise StreamTooLarge(limit)
+        if not inflater.eof:  # zlib.decompress raises here too: pdfminer then tries its corrupted-stream path
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return out
+
+    @staticmethod
+    def decompressobj() -> _CappedInflater:
+        return _CappedInflater()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(zlib, name)
+
+
+def _capped_lzwdecode(data: bytes) -> bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    size, parts = 0, []
+    for part in LZWDecoder(io.BytesIO(data)).run():
+        size += len(part)
+        _check_size(size)
+        parts.append(part)
+    return b"".join(parts)
+
+
+@functools.cache
+def _install_stream_cap() -> None:
+    """Once per process: pdfminer's inflating goes through the capped versions above, and every
+    decoded stream (after RunLength, ASCII85, predictors ...) is checked against the limit.
+    Without a limit set they behave exactly as pdfminer's own."""
+    from pdfminer import pdftypes
+
+    pdftypes.zlib = _CappedZlib()  # type: ignore[assignment]
+    pdftypes.lzwdecode = _capped_lzwdecode
+    decode = pdftypes.PDFStream.decode
+
+    def capped_decode(self: pdftypes.PDFStream) -> None:
+        decode(self)
+        _check_size(len(self.data or b""))
+
+    pdftypes.PDFStream.decode = capped_decode  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
