@@ -148,8 +148,17 @@ def extraction_to_candidates(extraction: Any) -> list[Candidate]:
     return out
 
 
+def label_without_period(label: str) -> str:
+    """A key label that prints the key's period (``本年度予算額``, ``平成27年度``) is checked for
+    what it says besides the period (``予算額``; nothing): the period itself is checked apart."""
+    from extractors.content.timeseries import is_period_part, part_without_period
+
+    return part_without_period(label) if is_period_part(label) else label
+
+
 def labels_match(key: Key, candidate: Candidate) -> bool:
-    return all(norm(label) in candidate.labels for label in key.labels)
+    labels = [label_without_period(label) for label in key.labels] if key.period else list(key.labels)
+    return all(norm(label) in candidate.labels for label in labels if norm(label))
 
 
 def value_matches(key: Key, candidate: Candidate) -> bool:

@@ -27,6 +27,8 @@ from schemas.validation import is_valid_period
         ("2014(平成26)年", "2014", "2014"),
         ("令和6年度(2024年度)", "FY2024", "FY2024"),
         ("令和6年", "2024", "2024"),
+        ("平成37年度", "FY2025", "FY2025"),  # a target a 2017 plan printed before 平成 ended
+        ("H32", "FY2020", "2020"),
         ("2024年度", "FY2024", "FY2024"),
         ("2024年", "2024", "2024"),
         ("2022年", "2022", "2022"),
@@ -100,7 +102,7 @@ def test_parse_period(text, fiscal, calendar):
         "1,180,000人",
         "0.2020",
         "H2O",
-        "H32",  # 平成 ended in its 31st year
+        "H52",  # 平成 ended in its 31st year; plans counted on in it for a while, not for 20 years
         "R6.13.1",  # no 13th month
         "令和",
         "4月1日現在",
@@ -141,7 +143,7 @@ def test_find_periods(text, expected):
         ("昭和", "1", 1926),
         ("大正", "1", 1912),
         ("平成", "31", 2019),
-        ("平成", "32", None),
+        ("平成", "32", 2020), ("平成", "52", None),
         ("令和", "0", None),
         ("平成", "二十九", 2017),
     ],

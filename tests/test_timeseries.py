@@ -255,13 +255,27 @@ def test_kpi_tables_are_left_to_the_kpi_extractor() -> None:
 
 
 def test_actuals_by_year_without_baseline_or_target_are_a_time_series() -> None:
+    """The word every period heading prints besides its period (実績) names the measure."""
     text = "(単位：人)\n区分\tR4実績\tR5実績\tR6実績\n転入\t2,501\t2,406\t2,469\n"
     rows = extract_text(text).observations
     assert [(r.series, r.period, r.value, r.unit) for r in rows] == [
-        ("転入", "FY2022", Decimal("2501"), "人"),
-        ("転入", "FY2023", Decimal("2406"), "人"),
-        ("転入", "FY2024", Decimal("2469"), "人"),
+        ("転入 / 実績", "FY2022", Decimal("2501"), "人"),
+        ("転入 / 実績", "FY2023", Decimal("2406"), "人"),
+        ("転入 / 実績", "FY2024", Decimal("2469"), "人"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("headings", "series"),
+    [
+        (("本年度予算額", "前年度予算額"), "市税 / 予算額"),  # the measure both period headings print
+        (("H26 (2014)", "初年度 H27 (2015)"), "市税"),  # an annotation of one period is no series
+    ],
+)
+def test_series_take_the_measure_every_period_heading_prints(headings: tuple[str, str], series: str) -> None:
+    text = f"令和8年度 予算\n(単位：千円)\n区分\t{headings[0]}\t{headings[1]}\n市税\t1,000\t900\n"
+    rows = extract_text(text).observations
+    assert {r.series for r in rows} == {series} and len(rows) == 2
 
 
 def test_table_without_heading_is_named_by_its_place() -> None:

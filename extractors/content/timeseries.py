@@ -29,7 +29,7 @@ from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
 from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount
-from extractors.normalize.periods import parse_period
+from extractors.normalize.periods import find_periods, parse_period
 from extractors.normalize.textnorm import strip_spacing
 from extractors.tables.aggregates import aggregate_issues
 from extractors.tables.grid import cell_to_text, is_placeholder_text, value_main
@@ -38,6 +38,7 @@ from extractors.tables.structure import (
     ERA_LESS_YEAR_RE,
     MONTH_RE,
     RATIO_UNITS,
+    RELATIVE_YEAR_RE,
     DataCell,
     Structure,
     is_axis_label,
@@ -49,6 +50,7 @@ from schemas.quality import Code, Issue, Severity
 from schemas.tables import CellRow, ObservationRow
 
 RATE_RE = re.compile(r"率|割合|比率|倍率")
+PERIOD_LEFTOVER_RE = re.compile(r"^[\s()（）の~～・]+|[\s()（）の~～・]+$|^(?:度|末|分|時点|現在)$")
 SERIES_SEPARATOR = " / "
 
 
@@ -61,31 +63,52 @@ def clean_label(text: str) -> str:
 
 
 def is_period_part(part: str) -> bool:
-    """A heading or label that names a period (``令和4年度当初予算``, ``28年``, ``4月``)."""
+    """A heading or label that names a period (``令和4年度当初予算``, ``28年``, ``4月``, ``本年度``)."""
     compact = part.replace(" ", "")
-    return is_axis_label(part) or parse_period(part) is not None or bool(ERA_LESS_YEAR_RE.match(compact) or MONTH_RE.match(compact))
+    named = parse_period(part) is not None or ERA_LESS_YEAR_RE.match(compact) or MONTH_RE.match(compact) or RELATIVE_YEAR_RE.match(compact)
+    return is_axis_label(part) or bool(named)
+
+
+def part_without_period(part: str) -> str:
+    """What a heading says besides its period: ``令和4年度当初予算`` -> ``当初予算``,
+    ``本年度予算額`` -> ``予算額``, ``H27 (2015)`` -> (nothing)."""
+    text = clean_label(part)
+    for span, _ in find_periods(text):
+        text = text.replace(span, " ", 1)
+    text = RELATIVE_YEAR_RE.sub(" ", text.replace(" ", ""), count=1) if RELATIVE_YEAR_RE.match(text.replace(" ", "")) else text
+    text = ERA_LESS_YEAR_RE.sub(" ", text.strip(), count=1)
+    text = MONTH_RE.sub(" ", text.strip().replace(" ", ""), count=1) if MONTH_RE.match(text.strip().replace(" ", "")) else text
+    return PERIOD_LEFTOVER_RE.sub("", text).strip()
 
 
 def non_period_parts(path: Sequence[str]) -> list[str]:
-    return [clean_label(p) for p in path if not is_period_part(p)]
+    """The heading parts of a column or row with their periods taken out (empty parts dropped)."""
+    out = []
+    for part in path:
+        rest = part_without_period(part) if is_period_part(part) else clean_label(part)
+        if rest:
+            out.append(rest)
+    return out
 
 
 def distinguishing_parts(structure: Structure) -> dict[int, list[str]]:
-    """Per data column with a period: the heading parts that tell it apart from the other
-    columns of the same period (``予算額`` / ``構成比`` both under ``令和4年度``)."""
+    """Per data column with a period, the heading parts its series takes: those every period
+    column shares (the measure: ``予算額`` of ``本年度予算額`` and ``前年度予算額``), and those
+    that tell it apart from the other columns of the same period (``予算額`` / ``構成比``
+    under ``令和4年度``). Parts that vary from one period to the next (``初年度``,
+    ``(第1期総合戦略)``) are annotations of the period, not series."""
+    columns = [c for c, period in enumerate(structure.column_periods) if period and c >= structure.stub_columns]
+    parts = {c: non_period_parts(structure.column_paths[c]) for c in columns}
+    common = set.intersection(*(set(p) for p in parts.values())) if parts else set()
     by_period: dict[str, list[int]] = {}
-    for c, period in enumerate(structure.column_periods):
-        if period and c >= structure.stub_columns:
-            by_period.setdefault(period, []).append(c)
+    for c in columns:
+        by_period.setdefault(structure.column_periods[c] or "", []).append(c)
     out: dict[int, list[str]] = {}
-    for columns in by_period.values():
-        parts = {c: non_period_parts(structure.column_paths[c]) for c in columns}
-        if len(columns) == 1:
-            out[columns[0]] = []
-            continue
-        shared = set.intersection(*(set(p) for p in parts.values()))
-        for c in columns:
-            out[c] = [p for p in parts[c] if p not in shared] or parts[c]
+    for group in by_period.values():
+        shared = set.intersection(*(set(parts[c]) for c in group))
+        for c in group:
+            keep = common | (set(parts[c]) - shared if len(group) > 1 else set())
+            out[c] = [p for p in parts[c] if p in keep]
     return out
 
 

@@ -62,6 +62,8 @@ class Table:
     index: int = 0  # position among the document's tables (0-based), its id in ``cells``
     context: tuple[str, ...] = ()  # text lines above it, nearest last
     following: tuple[str, ...] = ()  # text lines below it, nearest first
+    heading: tuple[str, ...] = ()  # the document's first text lines (its title: 令和8年度 …予算書)
+    year_hint: int | None = None  # the middle year the document's text names: the era of a bare 29年度
     notes: tuple[str, ...] = field(default=())  # what the reader did to it (stitched pages, dropped repeated header)
 
     @property

@@ -275,11 +275,18 @@ def _shape(period: str) -> str:
     return "fiscal" if period.startswith("FY") else "year" if len(period) == 4 else "date"
 
 
+# Plans written before an era ended count on in it: 平成32年度 (FY2020) and 平成37年度 (FY2025)
+# are targets printed in 2015-2018. Up to this many years past an era's end are read.
+ERA_OVERRUN = 20
+
+
 def era_year_to_western(era: str, number: str) -> int | None:
-    """(令和, 6) -> 2024, (平成, 元) -> 1989, (平成, 二十九) -> 2017; None outside the era."""
+    """(令和, 6) -> 2024, (平成, 元) -> 1989, (平成, 二十九) -> 2017, (平成, 37) -> 2025 (a plan
+    written before the era ended); None for a year 0 or far past the era."""
     value = 1 if number == "元" else kanji_to_int(number) if not number.isdigit() else int(number)
     first, last = ERAS[era]
-    if value is None or not 1 <= value <= last:
+    overrun = ERA_OVERRUN if era in ("平成", "昭和") else 0
+    if value is None or not 1 <= value <= last + overrun:
         return None
     return first + value - 1
 

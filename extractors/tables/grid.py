@@ -87,10 +87,28 @@ def table_row_to_grid_row(table: Table, row: int) -> GridRow:
 LEADING_UNIT_RE = re.compile(r"^(?P<unit>[^\d\s▲△+\-.,()（）]{1,4})\s*(?P<number>[▲△+\-]?\s*\d[\d,]*(?:\.\d+)?)$")
 
 
+SPACED_NUMBER_RE = re.compile(r"[▲△+\-]?\s*\d[\d ,.]*\d")
+GROUPED_NUMBER_RE = re.compile(r"[▲△+\-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def join_spaced_number(text: str) -> str:
+    """A number whose digits the PDF spaced out (``6 18,941``, ``21 9 , 3 9 4``, ``1 0 0``) as
+    one number, when the joined digits group as a number does (commas every three digits) or
+    every part was a single digit."""
+    if " " not in text or not SPACED_NUMBER_RE.fullmatch(text):
+        return text
+    joined = text.replace(" ", "")
+    parts = text.replace(",", " ").split()
+    if GROUPED_NUMBER_RE.fullmatch(joined) or all(len(p.lstrip("▲△+-")) == 1 for p in parts if p.strip("▲△+-")):
+        return joined
+    return text
+
+
 def value_main(text: str) -> str:
     """The value part of a cell, its trailing note removed (``1件 (R4実績)`` -> ``1件``), a unit
-    printed above the number moved after it (``千円2,050,134`` -> ``2,050,134千円``)."""
-    main = split_value_note(text)[0]
+    printed above the number moved after it (``千円2,050,134`` -> ``2,050,134千円``), digits the
+    PDF spaced out joined (``6 18,941`` -> ``618,941``)."""
+    main = join_spaced_number(split_value_note(text)[0])
     leading = LEADING_UNIT_RE.match(main)
     if leading and leading["unit"] in UNIT_WORDS:
         return leading["number"] + leading["unit"]

@@ -10,6 +10,7 @@ covers; the span is where its edges fall on the grid).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from extractors.model.document import BBox
@@ -58,24 +59,76 @@ def cells_to_edges(boxes: list[tuple[float, float, float, float]]) -> tuple[list
 
 def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: CharIndex, page_number: int = 0) -> tuple[tuple[TableCell, ...], list[float], list[float]]:
     xs, ys = cells_to_edges(boxes)
+    spans = [box_to_span(box, xs, ys) for box in boxes]
+    owner = slots_to_owner(spans)
     cells = []
-    for x0, top, x1, bottom in boxes:
-        col, row = nearest_index(xs, x0), nearest_index(ys, top)
-        col_end, row_end = nearest_index(xs, x1), nearest_index(ys, bottom)
-        bbox = BBox(x0, top, x1, bottom)
-        cells.append(
-            TableCell(
-                text=chars_to_text(chars.in_box(bbox)),
-                row=row,
-                column=col,
-                bbox=bbox,
-                row_span=max(row_end - row, 1),
-                col_span=max(col_end - col, 1),
-                page=page_number,
-            )
-        )
+    for k, (box, span) in enumerate(zip(boxes, spans, strict=True)):
+        owned = [slot for slot, who in owner.items() if who == k]
+        for row, col, row_span, col_span in slots_to_rectangles(owned):
+            part = BBox(xs[col], ys[row], xs[col + col_span], ys[row + row_span]) if owned != span_slots(span) else BBox(*box)
+            inside = [c for c in chars.in_box(part) if owner.get(char_slot(c, xs, ys), k) == k]
+            cells.append(TableCell(text=chars_to_text(inside), row=row, column=col, bbox=part, row_span=row_span, col_span=col_span, page=page_number))
     cells.extend(uncovered_to_cells(cells, xs, ys, chars, page_number))
     return tuple(sorted(cells, key=lambda c: (c.row, c.column))), xs, ys
+
+
+Span = tuple[int, int, int, int]  # row, column, row span, column span
+
+
+def box_to_span(box: tuple[float, float, float, float], xs: list[float], ys: list[float]) -> Span:
+    x0, top, x1, bottom = box
+    col, row = nearest_index(xs, x0), nearest_index(ys, top)
+    return row, col, max(nearest_index(ys, bottom) - row, 1), max(nearest_index(xs, x1) - col, 1)
+
+
+def span_slots(span: Span) -> list[tuple[int, int]]:
+    row, col, row_span, col_span = span
+    return [(r, c) for r in range(row, row + row_span) for c in range(col, col + col_span)]
+
+
+def slots_to_owner(spans: list[Span]) -> dict[tuple[int, int], int]:
+    """Each grid slot belongs to the smallest cell covering it. pdfplumber reports an L-shaped
+    merged cell (a 款 label spanning 款 and 項 on its first row, the 款 column below it empty)
+    as its bounding rectangle, overlapping the cells inside: those keep their slots."""
+    owner: dict[tuple[int, int], int] = {}
+    for k in sorted(range(len(spans)), key=lambda i: (spans[i][2] * spans[i][3], i), reverse=True):
+        for slot in span_slots(spans[k]):
+            owner[slot] = k
+    return owner
+
+
+def slots_to_rectangles(slots: list[tuple[int, int]]) -> list[Span]:
+    """Owned slots as rectangles, row by row: consecutive rows over the same columns join."""
+    by_row: dict[int, list[int]] = {}
+    for r, c in sorted(slots):
+        by_row.setdefault(r, []).append(c)
+    runs: list[tuple[int, int, int]] = []  # row, first column, column span, per row (contiguous runs)
+    for r, cols in by_row.items():
+        start = prev = cols[0]
+        for c in cols[1:] + [None]:  # type: ignore[list-item]
+            if c is not None and c == prev + 1:
+                prev = c
+                continue
+            runs.append((r, start, prev - start + 1))
+            if c is not None:
+                start = prev = c
+    rectangles: list[Span] = []
+    for r, col, width in runs:
+        last = next((i for i, rect in enumerate(rectangles) if rect[1] == col and rect[3] == width and rect[0] + rect[2] == r), None)
+        if last is None:
+            rectangles.append((r, col, 1, width))
+        else:
+            row, c, height, w = rectangles[last]
+            rectangles[last] = (row, c, height + 1, w)
+    return rectangles
+
+
+def char_slot(char: dict, xs: list[float], ys: list[float]) -> tuple[int, int]:
+    """The grid slot a character's centre falls in."""
+    cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    col = max(0, min(len(xs) - 2, bisect_right(xs, cx) - 1))
+    row = max(0, min(len(ys) - 2, bisect_right(ys, cy) - 1))
+    return row, col
 
 
 def uncovered_to_cells(cells: list[TableCell], xs: list[float], ys: list[float], chars: CharIndex, page_number: int) -> list[TableCell]:

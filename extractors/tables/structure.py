@@ -27,14 +27,18 @@ from dataclasses import dataclass, field, replace
 
 from extractors.model.table import Table, TableCell
 from extractors.normalize.amounts import UNIT_WORDS
-from extractors.normalize.periods import find_periods, parse_period
+from extractors.normalize.periods import era_year_to_western, find_periods, parse_period
 from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
-from extractors.tables.grid import cell_to_text, is_period_label, is_placeholder_text, is_value_text
+from extractors.tables.grid import LEADING_UNIT_RE, cell_to_text, is_period_label, is_placeholder_text, is_value_text
 
 MAX_HEADER_ROWS = 6
 PATH_SEPARATOR = " › "
 CONTEXT_UNIT_LINES = 3  # a 単位 note further up belongs to another table
 MONTH_RE = re.compile(r"^(\d{1,2})\s*月\s*(?:分|末|中)?$")
+# A year named relative to the document's own (本年度 of a 令和8年度 budget is FY2026); not a
+# comparison heading (前年度比, 前年度対比, 前年比較 name a change, not a period).
+RELATIVE_YEAR_RE = re.compile(r"^[(（]?(?P<word>前々|前前|本|当|今|前|昨|翌|次)(?P<kind>年度|年)(?!比|対比|比較|増減|差|との)")
+RELATIVE_OFFSETS = {"前々": -2, "前前": -2, "本": 0, "当": 0, "今": 0, "前": -1, "昨": -1, "翌": 1, "次": 1}
 ERA_LESS_YEAR_RE = re.compile(r"^(元|\d{1,2})\s*(年度|年)")
 ERA_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR](?=\.?\d))")
 NUMBER_HEADER_RE = re.compile(r"^(?:no\.?|№|番号|項番|通番|整理番号|事業番号|順位|#)$", re.IGNORECASE)
@@ -213,27 +217,68 @@ def slots_to_column_paths(printed: Sequence[Sequence[str]], slots: Sequence[Sequ
     return paths
 
 
+# Outline markers, outermost first (公用文: 第1 > 1 > (1) > ① > ア > (ア) > a); a label
+# printed with a deeper marker than the one above it in the same column is its child.
+OUTLINE_MARKERS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^第\s*[0-9一二三四五六七八九十]+\s*(?:章|部|編)"),
+    re.compile(r"^第?\s*[0-9一二三四五六七八九十]+\s*款"),
+    re.compile(r"^第?\s*[0-9一二三四五六七八九十]+\s*項"),
+    re.compile(r"^第?\s*[0-9一二三四五六七八九十]+\s*目"),
+    re.compile(r"^第\s*[0-9]{1,2}(?![0-9款項目節章部編])"),
+    re.compile(r"^[0-9]{1,2}(?:\s|[.．、](?!\d)|(?=[^\d\s.,:：/年月日%％歳人件円]))"),
+    re.compile(r"^(?:[(（]\s*[0-9]{1,2}\s*[)）]|[⑴-⒇])"),
+    re.compile(r"^[①-⑳]"),
+    re.compile(r"^[ア-ン](?:\s+(?![ァ-ンー])|[.．、])"),
+    re.compile(r"^[(（][ア-ン][)）]"),
+    re.compile(r"^[a-z](?:\s|[.．)])"),
+    re.compile(r"^うち\s*\S"),
+)
+
+
+def outline_rank(text: str) -> int | None:
+    """How deep an outline marker puts a label (None: no marker); ``text`` as printed (the
+    space after a kana marker tells it from a word), then without letter spacing (``う ち``)."""
+    for candidate in (text, strip_spacing(text)):
+        rank = next((rank for rank, pattern in enumerate(OUTLINE_MARKERS) if pattern.match(candidate)), None)
+        if rank is not None:
+            return rank
+    return None
+
+
+def push_outline(stack: tuple[tuple[int | None, str], ...], text: str, label: str) -> tuple[tuple[int | None, str], ...]:
+    """The outline after a label: a marked label closes the labels of its level and deeper and
+    opens below the rest; an unmarked label starts afresh."""
+    rank = outline_rank(text)
+    if rank is None:
+        return ((None, label),)
+    kept = tuple(entry for entry in stack if entry[0] is not None and entry[0] < rank)
+    return (*kept, (rank, label))
+
+
 def slots_to_row_paths(
     slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, numbering: frozenset[int] = frozenset(), skip: frozenset[tuple[int, int]] = frozenset()
 ) -> list[tuple[str, ...]]:
     """The labels of every row, outermost first (header rows: none). A blank label in a stub
     column left of the row's own label carries the label above it (a group label printed once,
-    or a merged cell); a numbering column (No) carries nothing and starts no group. ``skip``:
+    or a merged cell); in one column, outline markers nest (``1 総収益`` > ``(1) 営業収益`` >
+    ``ア 料金収入``); a numbering column (No) carries nothing and starts no group. ``skip``:
     slots whose text is no label (values printed off their column)."""
     paths: list[tuple[str, ...]] = [() for _ in range(header_rows)]
-    above: dict[int, str] = {}
+    above: dict[int, tuple[tuple[int | None, str], ...]] = {}
     for r in range(header_rows, len(slots)):
         row = slots[r]
-        labels = {c: label_text(row[c]) for c in range(stub_columns) if row[c] and (r, c) not in skip}
-        grouping = [c for c in labels if c not in numbering]
+        texts = {c: row[c] for c in range(stub_columns) if row[c] and (r, c) not in skip}
+        grouping = [c for c in texts if c not in numbering]
         first = min(grouping, default=stub_columns)
-        kept = {c: t for c, t in above.items() if c < first and c not in numbering}
-        kept.update(labels)
+        kept = {c: stack for c, stack in above.items() if c < first and c not in numbering}
+        for c, text in texts.items():
+            kept[c] = push_outline(above.get(c, ()) if c in grouping else (), text, label_text(text))
         above = kept
         parts: list[str] = []
         for c in sorted(kept):
-            if not parts or parts[-1] != kept[c]:
-                parts.append(kept[c])
+            for _, label in kept[c]:
+                if not parts or parts[-1] != label:
+                    parts.append(label)
         paths.append(tuple(parts))
     return paths
 
@@ -298,14 +343,29 @@ def table_counts_fiscal_years(header_text: str, context_text: str) -> bool:
 
 
 def year_context(texts: Sequence[str]) -> tuple[int, bool] | None:
-    """(year, fiscal) of the first single year the texts print (``令和4年度`` -> (2022, True)):
-    what a month without year (``4月``) belongs to."""
+    """(year, fiscal) of the first single year the texts print (``令和4年度`` -> (2022, True));
+    a date or a month counts as its fiscal year (``平成29年3月策定`` -> (2016, True)): what a
+    month without year (``4月``), a year without era (``29年度``) or 本年度 belong to."""
     for text in texts:
         for _, period in find_periods(text):
             match = re.fullmatch(r"(FY)?(\d{4})", period)
             if match:
                 return int(match[2]), bool(match[1])
+            dated = re.match(r"(\d{4})-(\d{2})-\d{2}", period)
+            if dated:
+                year, month = int(dated[1]), int(dated[2])
+                return (year if month >= 4 else year - 1), True
     return None
+
+
+def era_for(number: str, year: tuple[int, bool] | None) -> str | None:
+    """The era a year printed without one (``29年度``) is in: the one that puts it nearest the
+    table's year."""
+    if year is None:
+        return None
+    options = [(abs(western - year[0]), era) for era in ("昭和", "平成", "令和") if (western := era_year_to_western(era, number)) is not None]
+    best = min(options, default=None)
+    return best[1] if best is not None and best[0] <= 30 else None
 
 
 def month_to_period(month: int, year: tuple[int, bool]) -> str:
@@ -318,29 +378,71 @@ def month_to_period(month: int, year: tuple[int, bool]) -> str:
     return f"{calendar_year}-{month:02d}-01/{calendar_year}-{month:02d}-{last:02d}"
 
 
-def axis_to_periods(labels: Sequence[tuple[str, ...]], default_fiscal: bool, year: tuple[int, bool] | None) -> list[str | None]:
+def axis_to_periods(
+    labels: Sequence[tuple[str, ...]], default_fiscal: bool, year: tuple[int, bool] | None, hint: int | None = None
+) -> list[str | None]:
     """The period of every label along one axis (a column's header path, a row's labels).
 
     A year printed without its era (``28年``) takes the era of the labels before it
-    (``平成27年``, ``28年`` …, ``令和元年``, ``2年``); a month alone takes the table's year."""
+    (``平成27年``, ``28年`` …, ``令和元年``, ``2年``), else the era that puts it nearest the
+    table's year (or the document's, ``hint``); a month alone takes the table's year; a year
+    named relative to the document's (``前年度``, ``本年度``) takes the table's year, else its
+    place before the years the axis prints (``前年度 | 本年度 | 29年度``: 本年度 is 28年度)."""
     out: list[str | None] = []
+    relatives: dict[int, tuple[int, str]] = {}
     era: str | None = None
-    for path in labels:
-        period = None
-        for part in reversed(path):
-            compact = part.replace(" ", "")
-            found = ERA_RE.findall(compact)
-            if found:
-                era = found[-1]
-            period = parse_period(part, default_fiscal=default_fiscal)
-            if period is None and era is not None and ERA_LESS_YEAR_RE.match(compact):
-                period = parse_period(era + compact, default_fiscal=default_fiscal)
-            month = MONTH_RE.match(compact)
-            if period is None and month and year is not None and 1 <= int(month[1]) <= 12:
-                period = month_to_period(int(month[1]), year)
-            if period is not None:
-                break
+    for i, path in enumerate(labels):
+        period, era, relative = path_to_period(path, default_fiscal, year, hint, era)
         out.append(period)
+        if relative is not None:
+            relatives[i] = relative
+    return relatives_by_position(out, relatives)
+
+
+def path_to_period(
+    path: Sequence[str], default_fiscal: bool, year: tuple[int, bool] | None, hint: int | None, era: str | None
+) -> tuple[str | None, str | None, tuple[int, str] | None]:
+    """(period, era in force after this label, (offset, 年度|年) of a relative year left open)."""
+    for part in reversed(path):
+        compact = part.replace(" ", "")
+        found = ERA_RE.findall(compact)
+        era = found[-1] if found else era
+        period = parse_period(part, default_fiscal=default_fiscal)
+        era_less = ERA_LESS_YEAR_RE.match(compact)
+        if period is None and era_less:
+            known = era or era_for(era_less[1], year or ((hint, True) if hint else None))
+            period = parse_period(known + compact, default_fiscal=default_fiscal) if known else None
+        month = MONTH_RE.match(compact)
+        if period is None and month and year is not None and 1 <= int(month[1]) <= 12:
+            period = month_to_period(int(month[1]), year)
+        relative = RELATIVE_YEAR_RE.match(compact)
+        if period is None and relative:
+            offset = RELATIVE_OFFSETS[relative["word"]]
+            if year is None:
+                return None, era, (offset, relative["kind"])
+            period = f"FY{year[0] + offset}" if relative["kind"] == "年度" else str(year[0] + offset)
+        if period is not None:
+            return period, era, None
+    return None, era, None
+
+
+def relatives_by_position(periods: list[str | None], relatives: dict[int, tuple[int, str]]) -> list[str | None]:
+    """Relative years left open, dated by the first year the axis prints after them, one year
+    a column: only when their own offsets agree (前々年度, 前年度, 本年度 in that order)."""
+    out = list(periods)
+    for start in sorted(relatives):
+        if out[start] is not None:
+            continue
+        after = next((j for j in range(start + 1, len(out)) if out[j] is not None), None)
+        match = re.fullmatch(r"(FY)?(\d{4})", out[after] or "") if after is not None else None
+        run = [i for i in range(start, after or start) if i in relatives]
+        if match is None or after is None or len(run) != after - start:
+            continue
+        bases = {int(match[2]) - (after - i) - relatives[i][0] for i in run}
+        if len(bases) == 1:
+            for i in run:
+                value = int(match[2]) - (after - i)
+                out[i] = f"FY{value}" if relatives[i][1] == "年度" else str(value)
     return out
 
 
@@ -388,6 +490,13 @@ def column_unit(path: Sequence[str], units: Sequence[str]) -> str | None:
     if ratio and any(RATIO_HEADER_RE.search(part) for part in path):
         return "%" if ratio == "％" else ratio
     return amount or ratio
+
+
+def column_printed_unit(cells: Sequence[str]) -> str | None:
+    """The unit printed above the first number of a column (``千円`` over ``488,451``), which
+    Excel-made tables print once for the whole column."""
+    found = {m["unit"] for text in cells if (m := LEADING_UNIT_RE.match(text)) and m["unit"] in UNIT_WORDS}
+    return found.pop() if len(found) == 1 else None
 
 
 # --- aggregates and title ------------------------------------------------------------------------------
@@ -442,14 +551,18 @@ def table_to_structure(table: Table) -> Structure:
     column_paths = slots_to_column_paths(printed, slots, header_rows)
     header_text = " ".join(p for path in column_paths for p in path)
     default_fiscal = table_counts_fiscal_years(header_text, " ".join(table.context[-3:]))
-    year = year_context([*reversed(table.context[-3:]), header_text])
-    column_periods, moved, notes = align_shifted_cells(slots, header_rows, stub_columns, axis_to_periods(column_paths, default_fiscal, year))
+    year = year_context([*reversed(table.context[-3:]), header_text, *table.heading])
+    column_periods, moved, notes = align_shifted_cells(
+        slots, header_rows, stub_columns, axis_to_periods(column_paths, default_fiscal, year, table.year_hint)
+    )
     column_periods = [p if c >= stub_columns else None for c, p in enumerate(column_periods)]
     numbering = numbering_columns(slots, header_rows, stub_columns)
     row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved))
-    row_periods = axis_to_periods(row_paths, default_fiscal, year)
+    row_periods = axis_to_periods(row_paths, default_fiscal, year, table.year_hint)
     units = table_units(table.context, slots, header_rows)
-    column_units = [column_unit(path, units) for path in column_paths]
+    column_units = [
+        column_unit(path, units) or column_printed_unit([row[c] for row in slots[header_rows:]]) for c, path in enumerate(column_paths)
+    ]
     aggregate_rows = frozenset(r for r, path in enumerate(row_paths) if path and is_aggregate_label(path[-1]))
     aggregate_columns = frozenset(c for c, path in enumerate(column_paths) if c >= stub_columns and path and is_aggregate_label(path[-1]))
     title_line = context_to_title_line(table.context)

@@ -11,14 +11,18 @@ goal headings live there) and the text lines after it as ``following`` (notes).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from extractors.model.document import Line, TextBlock
 from extractors.model.table import RowSource, Table, TableCell
+from extractors.normalize.periods import find_periods
 
 CONTEXT_LINES = 8
 FOLLOWING_LINES = 20
+HEADING_LINES = 6
+YEAR_HINT_LINES = 400
 TABS = "tabs"
 
 
@@ -46,9 +50,12 @@ def parts_to_items(parts: Sequence[Sequence[Line] | Table], *, min_rows: int = 2
 
 def attach_context(items: list[TextBlock | Table]) -> tuple[TextBlock | Table, ...]:
     """Tables numbered in reading order; each gets the nearest text lines above it (nearest
-    last) and the first text lines between it and the next table (its notes)."""
+    last), the first text lines between it and the next table (its notes) and the document's
+    first text lines (its title, which says the year 本年度 means)."""
     out: list[TextBlock | Table] = []
     recent_text: list[str] = []
+    text = [line.text.strip() for item in items if isinstance(item, TextBlock) for line in item.lines if not line.is_blank]
+    heading, hint = tuple(text[:HEADING_LINES]), lines_to_year_hint(text[:YEAR_HINT_LINES])
     index = 0
     for k, item in enumerate(items):
         if isinstance(item, TextBlock):
@@ -60,9 +67,16 @@ def attach_context(items: list[TextBlock | Table]) -> tuple[TextBlock | Table, .
             if isinstance(later, Table):
                 break
             following.extend(line.text for line in later.lines if not line.is_blank)
-        out.append(replace(item, index=index, context=tuple(recent_text[-CONTEXT_LINES:]), following=tuple(following[:FOLLOWING_LINES])))
+        out.append(replace(item, index=index, context=tuple(recent_text[-CONTEXT_LINES:]), following=tuple(following[:FOLLOWING_LINES]), heading=heading, year_hint=hint))
         index += 1
     return tuple(out)
+
+
+def lines_to_year_hint(lines: Sequence[str]) -> int | None:
+    """The median of the single years the text names (昭和50年 … 平成37年度): near the year the
+    document was written, whatever history or targets it also names."""
+    years = sorted(int(m[1]) for line in lines for _, period in find_periods(line) if (m := re.fullmatch(r"(?:FY)?(\d{4})", period)))
+    return years[len(years) // 2] if years else None
 
 
 def lines_to_table(lines: Sequence[Line], strategy: str = TABS) -> Table:
