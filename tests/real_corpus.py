@@ -11,7 +11,7 @@ cells) holds:
   with white space, note marks and path separators (/ › | ×) removed;
 * the value, exactly (a Decimal, sign and scale applied); a participation key: the status or
   the mark as printed;
-* the unit, when the key has one;
+* the unit, when the key has one and the row has one (a unit the table does not print is not asked for);
 * the period, when the key has one that the table itself prints (a period the keyer took from
   the document's title is checked only when the row has a period).
 
@@ -172,7 +172,9 @@ def value_matches(key: Key, candidate: Candidate) -> bool:
 
 
 def unit_matches(key: Key, candidate: Candidate) -> bool:
-    return not key.unit or norm(candidate.unit) == norm(key.unit)
+    """A row without unit passes (the value matched: a unit the table does not print, 回答数 in
+    人, is the keyer's reading); a row with another unit does not."""
+    return not key.unit or candidate.unit is None or norm(candidate.unit) == norm(key.unit)
 
 
 def period_matches(key: Key, candidate: Candidate) -> bool:

@@ -42,6 +42,13 @@ from extractors.normalize.amounts import (
         ("▲0.50%", "-0.50", "%"),
         ("▲0", "0", None),
         ("+3", "3", None),
+        # a change printed with 増 / 減 after the unit
+        ("2.7％増", "2.7", "%"),
+        ("2.2％減", "-2.2", "%"),
+        ("318人減", "-318", "人"),
+        ("5増", "5", None),
+        ("1億4,193万円", "141930000", "円"),
+        ("1 億 4,193 万円", "141930000", "円"),
         # printed scale of decimals kept
         ("1.27", "1.27", None),
         ("5.89%", "5.89", "%"),

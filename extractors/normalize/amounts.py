@@ -137,11 +137,26 @@ def core_to_amount(core: str, printed: str) -> Amount | None:
     value = body_to_decimal(match["body"])
     if value is None:
         return None
-    if match["sign"] in NEGATIVE_SIGNS:
+    unit, direction = unit_to_direction(unit)
+    if match["sign"] in NEGATIVE_SIGNS or direction < 0:
         value = -value
     if value.is_zero():
         value = value.copy_abs()  # ▲0 is 0, not -0
-    return Amount(value=value, unit=unit, text=printed)
+    return Amount(value=value, unit=unit, text=printed)  # unit without 増 / 減
+
+
+# A change printed as a word after the unit: ``2.7%増`` is +2.7 %, ``318人減`` is -318 人.
+DIRECTION_SUFFIXES = {"増": 1, "減": -1, "増加": 1, "減少": -1}
+
+
+def unit_to_direction(unit: str | None) -> tuple[str | None, int]:
+    """(unit without a trailing 増 / 減, +1 / -1 / 0)."""
+    if not unit:
+        return unit, 0
+    for suffix, direction in sorted(DIRECTION_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
+        if unit.endswith(suffix):
+            return unit[: -len(suffix)] or None, direction
+    return unit, 0
 
 
 def unit_is_plausible(unit: str, *, scaled: bool) -> bool:

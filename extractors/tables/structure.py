@@ -48,7 +48,7 @@ NOT_AGGREGATE_RE = re.compile(r"(?:会|統|設|時|家|集|推|生|主|余|早|�
 UNIT_NOTE_RE = re.compile(r"単位\s*[:：]?\s*(?P<units>[^)）\]】]+)")
 UNIT_IN_HEADER_RE = re.compile(r"[(（]\s*(?P<label>単位\s*[:：]?\s*)?(?P<unit>[^()（）\d\s]{1,4})\s*[)）]\s*$")
 BARE_UNIT_NOTE_RE = re.compile(r"[(（\[［【]\s*(?P<units>[^()（）\[\]［］【】\d]{1,12})\s*[)）\]］】]")
-RATIO_HEADER_RE = re.compile(r"率|比|割合|シェア|%|％|ポイント")
+RATIO_HEADER_RE = re.compile(r"率|比(?!較)|割合|シェア|%|％|ポイント")
 RATIO_UNITS = ("%", "％", "ポイント", "倍")
 PERIOD_WORDS = ("年度", "年", "月")
 # Words that say a table counts calendar years: 各年12月末, 年末, 暦年, 10月1日現在 …
