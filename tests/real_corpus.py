@@ -13,7 +13,8 @@ cells) holds:
   the mark as printed;
 * the unit, when the key has one and the row has one (a unit the table does not print is not asked for);
 * the period, when the key has one that the table itself prints (a period the keyer took from
-  the document's title is checked only when the row has a period).
+  the document's title, or gave a table without a period axis, is checked only when the row has
+  a period).
 
 Run ``python -m tests.real_corpus`` for the score per document and every key that is wrong,
 with the nearest row keikaku gave.
@@ -178,9 +179,12 @@ def unit_matches(key: Key, candidate: Candidate) -> bool:
 
 
 def period_matches(key: Key, candidate: Candidate) -> bool:
+    """A key's period is checked against the row's. A period the keyer took from outside the
+    table's own headings (the document's title, or any period of a ``cell`` key: a table without
+    a period axis) is checked only when the row has a period."""
     if not key.period:
         return True
-    if candidate.period is None and key.period_from_title:
+    if candidate.period is None and (key.period_from_title or key.kind == "cell"):
         return True
     return candidate.period == key.period
 
