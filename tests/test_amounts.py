@@ -47,6 +47,9 @@ from extractors.normalize.amounts import (
         ("2.2％減", "-2.2", "%"),
         ("318人減", "-318", "人"),
         ("5増", "5", None),
+        # a rate or a total over years printed before the amount
+        ("年１１１校", "111", "校"),
+        ("5年間で6人", "6", "人"),
         ("1億4,193万円", "141930000", "円"),
         ("1 億 4,193 万円", "141930000", "円"),
         # printed scale of decimals kept

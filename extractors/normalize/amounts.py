@@ -56,6 +56,8 @@ PREFIX_QUALIFIERS = (
     "うち",
     "計",
 )
+# A rate or total printed before the amount: 年111校 (a year), 5年間で6人 (over five years).
+PERIOD_PREFIX_RE = re.compile(r"^(?:(?P<span>[0-9]+)\s*(?:年間|か年|カ年|ヶ年)\s*(?:で|の合計|合計|計)?|(?:毎)?(?:年|月|週|日)(?:間)?(?:当たり|あたり)?)\s*(?=[0-9０-９▲△+\-])")
 SUFFIX_QUALIFIERS = ("以上", "以下", "未満", "程度", "前後", "超", "強", "弱")
 # Units tables print apart from the number: in a heading (``事業費（千円）``), a caption
 # (``(人)``) or above the number in its cell (``千円`` over ``2,050,134``).
@@ -114,6 +116,9 @@ def parse_qualified_amount(text: str) -> tuple[str | None, Amount | None]:
 def text_to_core_and_qualifiers(text: str) -> tuple[str, list[str]]:
     """Strip one prefix and one suffix qualifier: ``約1,200人以上`` -> ("1,200人", ["約", "以上"])."""
     core, found = text.strip(), []
+    span = PERIOD_PREFIX_RE.match(core)
+    if span and span.end() < len(core):
+        return core[span.end() :].strip(), [span.group(0).strip()]
     for prefix in PREFIX_QUALIFIERS:
         if core.startswith(prefix) and len(core) > len(prefix):
             core, found = core[len(prefix) :].lstrip(), [prefix]

@@ -11,12 +11,14 @@ covers; the span is where its edges fall on the grid).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from extractors.model.document import BBox
 from extractors.tables.base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
+SLIVER = 7.0  # points: an empty strip this thin between two rules is a double rule, not a column
 
 
 class RuledStrategy(TableStrategy):
@@ -51,14 +53,36 @@ class RuledStrategy(TableStrategy):
         return found
 
 
-def cells_to_edges(boxes: list[tuple[float, float, float, float]]) -> tuple[list[float], list[float]]:
+def cells_to_edges(boxes: list[tuple[float, float, float, float]], chars: Sequence[dict] = ()) -> tuple[list[float], list[float]]:
+    """Grid lines: cell edges clustered, then the thin empty strips between double rules (a
+    header drawn as boxes inset from the body's rules) closed, so that they make no columns."""
     xs = cluster_values([v for b in boxes for v in (b[0], b[2])], EDGE_TOLERANCE)
     ys = cluster_values([v for b in boxes for v in (b[1], b[3])], EDGE_TOLERANCE)
-    return xs, ys
+    inside = [c for c in chars if not c["text"].isspace() and xs and ys and xs[0] <= (c["x0"] + c["x1"]) / 2 <= xs[-1] and ys[0] <= (c["top"] + c["bottom"]) / 2 <= ys[-1]]
+    x_centres = sorted((c["x0"] + c["x1"]) / 2 for c in inside)
+    y_centres = sorted((c["top"] + c["bottom"]) / 2 for c in inside)
+    return close_slivers(xs, x_centres), close_slivers(ys, y_centres)
+
+
+def close_slivers(edges: list[float], centres: list[float]) -> list[float]:
+    """Edges closer than ``SLIVER`` with no character between them are one grid line (their mean)."""
+    groups: list[list[float]] = []
+    for edge in edges:
+        if groups and edge - groups[-1][-1] < SLIVER and not any_between(centres, groups[-1][-1], edge):
+            groups[-1].append(edge)
+        else:
+            groups.append([edge])
+    return [sum(g) / len(g) for g in groups]
+
+
+def any_between(sorted_values: list[float], low: float, high: float) -> bool:
+    at = bisect_right(sorted_values, low)
+    return at < len(sorted_values) and sorted_values[at] < high
 
 
 def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: CharIndex, page_number: int = 0) -> tuple[tuple[TableCell, ...], list[float], list[float]]:
-    xs, ys = cells_to_edges(boxes)
+    xs, ys = cells_to_edges(boxes, chars.chars)
+    boxes = [box for box in boxes if not box_collapses(box, xs, ys)]
     spans = [box_to_span(box, xs, ys) for box in boxes]
     owner = slots_to_owner(spans)
     cells = []
@@ -73,6 +97,12 @@ def table_to_cells(boxes: list[tuple[float, float, float, float]], chars: CharIn
 
 
 Span = tuple[int, int, int, int]  # row, column, row span, column span
+
+
+def box_collapses(box: tuple[float, float, float, float], xs: list[float], ys: list[float]) -> bool:
+    """A box lying in a strip closed as a double rule (both its edges on one grid line)."""
+    x0, top, x1, bottom = box
+    return nearest_index(xs, x0) == nearest_index(xs, x1) or nearest_index(ys, top) == nearest_index(ys, bottom)
 
 
 def box_to_span(box: tuple[float, float, float, float], xs: list[float], ys: list[float]) -> Span:
