@@ -390,3 +390,24 @@ def test_footnotes_give_periods_per_circled_number() -> None:
 )
 def test_clean_indicator(printed: str, clean: str) -> None:
     assert clean_indicator(printed) == clean
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("高校の入学者数４０人（2014年度）→年４０人（2019年度）", ("高校の入学者数", "40", "FY2014", "40", "FY2019")),
+        ("◇卒業生の新規就業者数０人（2014年度）→５年間で６人（2019年度）", ("卒業生の新規就業者数", "0", "FY2014", "6", "FY2019")),
+        ("人口は2000人（2010年）から1500人（2020年）に減少した。", None),  # a sentence, no target
+        ("人口2000人（2010年）→1500人（2020年）に減少した。", None),
+    ],
+)
+def test_targets_stated_in_a_line(line: str, expected: tuple[str, ...] | None) -> None:
+    from extractors.content.kpi import line_to_stated_target
+
+    found = line_to_stated_target(line)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    name, base, target = found
+    assert (name, str(base.value), base.period, str(target.value), target.period) == expected

@@ -545,9 +545,57 @@ def layout_to_indicators(layout: Layout, facts: TableFacts, doc_id: str, first_r
     return rows, notes + issues
 
 
+# --- targets stated in a line: ``高校の入学者数40人（2014年度）→年40人（2019年度）`` ------------------------
+
+_STATED_VALUE = r"(?:[年月週日]|約|毎年|\d{1,2}\s*(?:年間|か年|ヶ年)\s*(?:で|の合計|計)?)?[▲△\-]?\s*\d[\d,.]*[^\s()→⇒]{0,6}"
+STATED_TARGET_RE = re.compile(
+    rf"^[\s◇◆■□●○・◎]*(?P<name>[^\d０-９\s→⇒（(]{{2,40}}?)\s*(?P<base>{_STATED_VALUE})\s*[（(](?P<base_period>[^（()）]{{2,20}})[)）]"
+    rf"\s*(?:→|⇒|➡)\s*(?P<target>{_STATED_VALUE})\s*[（(](?P<target_period>[^（()）]{{2,20}})[)）]\s*(?:[※*].*)?$"
+)
+
+
+def line_to_stated_target(line: str) -> tuple[str, Reading, Reading] | None:
+    """(indicator, baseline, target) of a line stating a target as ``name value (period) → value
+    (period)`` (the 数値目標 of a 総合戦略 under each goal); None for any other line."""
+    text = cell_to_text(line)
+    match = STATED_TARGET_RE.match(text)
+    if match is None:
+        return None
+    readings = []
+    for value, period_text in ((match["base"], match["base_period"]), (match["target"], match["target_period"])):
+        period = parse_period(period_text)
+        reading, problem = cell_to_reading(value.strip(), period)
+        if problem or reading.value is None or period is None:
+            return None
+        readings.append(reading)
+    return strip_spacing(match["name"].strip()), readings[0], readings[1]
+
+
+def items_to_stated_targets(doc_id: str, items: Sequence[TextBlock | Table], first_row: int) -> list[IndicatorRow]:
+    """Targets stated in the text (not in a table), with the goal heading in force above them."""
+    rows = []
+    goal: str | None = None
+    for item in items:
+        if not isinstance(item, TextBlock):
+            continue
+        for line in item.lines:
+            goal = lines_to_goal([line.text]) or goal
+            found = line_to_stated_target(line.text)
+            if found is None:
+                continue
+            name, base, target = found
+            rows.append(IndicatorRow(
+                doc_id=doc_id, row=first_row + len(rows), goal=goal, indicator=name,
+                baseline_value=base.value, baseline_unit=base.unit, baseline_period=base.period, baseline_text=base.text,
+                target_value=target.value, target_unit=target.unit, target_period=target.period, target_text=target.text,
+            ))  # fmt: skip
+    return rows
+
+
 class KpiExtractor(Extractor):
     """KPI tables -> ``indicators``: tables whose header names two of 基準値 / 実績 / 目標値
-    (or one and the word KPI / 指標) over columns of values, with a column of indicator names."""
+    (or one and the word KPI / 指標) over columns of values, with a column of indicator names;
+    and targets stated in a line of text as ``name value (period) → value (period)``."""
 
     name = "kpi"
 
@@ -569,4 +617,5 @@ class KpiExtractor(Extractor):
             rows.extend(found)
             issues.extend(problems)
             claimed.append(table.index)
+        rows += items_to_stated_targets(document.doc_id, document.items, len(rows))
         return Extraction(indicators=tuple(rows), issues=tuple(issues), claimed=tuple(claimed))
