@@ -50,6 +50,8 @@ UNIT_IN_HEADER_RE = re.compile(r"[(（]\s*(?P<label>単位\s*[:：]?\s*)?(?P<uni
 BARE_UNIT_NOTE_RE = re.compile(r"[(（\[［【]\s*(?P<units>[^()（）\[\]［］【】\d]{1,12})\s*[)）\]］】]")
 RATIO_HEADER_RE = re.compile(r"率|比(?!較)|割合|シェア|%|％|ポイント")
 RATIO_UNITS = ("%", "％", "ポイント", "倍")
+# A column comparing the latest period with the one before: its value is the latest period's change.
+COMPARISON_RE = re.compile(r"比較|増減|伸び?率|対前年|前年度?比|前年度?対比|差引|差額")
 PERIOD_WORDS = ("年度", "年", "月")
 # Words that say a table counts calendar years: 各年12月末, 年末, 暦年, 10月1日現在 …
 CALENDAR_RE = re.compile(r"各年(?!度)|暦年|(?<!度)年末|\d{1,2}\s*月\s*(?:末|\d{1,2}\s*日)")
@@ -91,6 +93,8 @@ class Structure:
     title: str | None
     aggregate_rows: frozenset[int]
     aggregate_columns: frozenset[int]
+    comparison_period: str | None = None  # the period a 比較 / 前年比 column compares (the latest)
+    comparison_columns: frozenset[int] = frozenset()
     data: tuple[DataCell, ...] = ()
     notes: tuple[str, ...] = field(default=())  # repairs made (shifted header or rows), for quality
 
@@ -175,7 +179,7 @@ def column_is_labels(header: Sequence[str], cells: Sequence[str]) -> bool:
     if column_is_numbering(header, cells):
         return True
     labels = sum(1 for c in filled if not is_data_value(c) and not is_placeholder_text(c))
-    return labels * 2 > len(filled)
+    return labels * 2 >= len(filled)
 
 
 def slots_to_stub_columns(slots: Sequence[Sequence[str]], header_rows: int) -> int:
@@ -566,6 +570,7 @@ def table_to_structure(table: Table) -> Structure:
     aggregate_rows = frozenset(r for r, path in enumerate(row_paths) if path and is_aggregate_label(path[-1]))
     aggregate_columns = frozenset(c for c, path in enumerate(column_paths) if c >= stub_columns and path and is_aggregate_label(path[-1]))
     title_line = context_to_title_line(table.context)
+    comparison_columns, comparison_period = comparisons(column_paths, column_periods, stub_columns)
     structure = Structure(
         header_rows=header_rows,
         stub_columns=stub_columns,
@@ -577,9 +582,22 @@ def table_to_structure(table: Table) -> Structure:
         title=line_to_title(title_line) if title_line else None,
         aggregate_rows=aggregate_rows,
         aggregate_columns=aggregate_columns,
+        comparison_period=comparison_period,
+        comparison_columns=comparison_columns,
         notes=tuple(notes),
     )
     return replace(structure, data=tuple(structure_to_data_cells(table, structure, moved)))
+
+
+def comparisons(paths: Sequence[tuple[str, ...]], periods: Sequence[str | None], stub_columns: int) -> tuple[frozenset[int], str | None]:
+    """Columns headed 比較 / 増減 / 前年比 beside two or more period columns, and the latest of
+    those periods: what their values are the change of (本年度 − 前年度)."""
+    dated = [p for c, p in enumerate(periods) if p and c >= stub_columns and re.fullmatch(r"(?:FY)?\d{4}", p)]
+    if len(set(dated)) < 2:
+        return frozenset(), None
+    latest = max(dated, key=lambda p: int(p.removeprefix("FY")))
+    columns = frozenset(c for c, path in enumerate(paths) if c >= stub_columns and periods[c] is None and any(COMPARISON_RE.search(part) for part in path))
+    return columns, latest if columns else None
 
 
 def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tuple[int, int], int]) -> list[DataCell]:
@@ -593,6 +611,8 @@ def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tupl
         if column < structure.stub_columns:
             continue
         period = structure.column_periods[column] or structure.row_periods[cell.row]
+        if period is None and column in structure.comparison_columns:
+            period = structure.comparison_period
         out.append(
             DataCell(
                 row=cell.row,

@@ -1,0 +1,150 @@
+"""How tables are read: header rows, stub columns, header paths, outline labels, periods along
+each axis, units, comparisons and aggregates (extractors.tables.structure), on small tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.model.table import Table
+from extractors.readers import ReadFailure, read_document
+from extractors.tables.structure import (
+    axis_to_periods,
+    is_aggregate_label,
+    note_to_units,
+    outline_rank,
+    table_to_structure,
+    year_context,
+)
+
+
+def table_of(text: str) -> Table:
+    document = read_document(text.encode("utf-8"), "t.txt")
+    assert not isinstance(document, ReadFailure)
+    return document.tables[0]
+
+
+def cells_of(text: str) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """(row path, column path) -> (period, unit) of every data cell."""
+    structure = table_to_structure(table_of(text))
+    return {(" › ".join(d.row_path), " › ".join(d.column_path)): (d.period, d.unit) for d in structure.data}
+
+
+def test_two_header_rows_a_merged_heading_and_a_ratio_unit() -> None:
+    text = "(単位：千円、％)\n区分\t令和4年度\t\t令和3年度\t\n\t予算額\t構成比\t予算額\t構成比\n1. 市税\t5,860\t25.1\t5,570\t23.4\n"
+    structure = table_to_structure(table_of(text))
+    assert (structure.header_rows, structure.stub_columns) == (2, 1)
+    assert structure.column_paths[1:] == (("令和4年度", "予算額"), ("令和4年度", "構成比"), ("令和3年度", "予算額"), ("令和3年度", "構成比"))
+    assert structure.column_units[1:] == ("千円", "%", "千円", "%")
+    assert structure.column_periods[1:] == ("FY2022", "FY2022", "FY2021", "FY2021")
+    assert structure.periods_across
+
+
+def test_outline_markers_nest_labels_in_one_column() -> None:
+    text = "区分\t金額\n1 総収益\t100\n(1) 営業収益\t60\nア 料金収入\t50\nイ その他\t10\n(2) 営業外収益\t40\n2 総費用\t90\n"
+    paths = [d.row_path for d in table_to_structure(table_of(text)).data]
+    assert paths == [
+        ("1総収益",),
+        ("1総収益", "(1) 営業収益"),
+        ("1総収益", "(1) 営業収益", "ア料金収入"),
+        ("1総収益", "(1) 営業収益", "イその他"),
+        ("1総収益", "(2) 営業外収益"),
+        ("2総費用",),
+    ]
+
+
+def test_group_label_printed_once_carries_down_and_numbering_column_starts_no_group() -> None:
+    text = "No\t分類\t事業名\t事業費\n1\t産業\t創業支援\t100\n2\t\t販路開拓\t200\n3\t観光\t誘客\t300\n"
+    paths = [d.row_path for d in table_to_structure(table_of(text)).data]
+    assert paths == [("1", "産業", "創業支援"), ("2", "産業", "販路開拓"), ("3", "観光", "誘客")]
+
+
+def test_months_of_a_fiscal_year_and_its_total_row() -> None:
+    text = "令和4年度 月別収集量\n（単位：ｔ）\n月\t燃やすごみ\n4月\t820.91\n3月\t791.00\n合計\t1,611.91\n"
+    structure = table_to_structure(table_of(text))
+    assert structure.row_periods[1:3] == ("2022-04-01/2022-04-30", "2023-03-01/2023-03-31")
+    assert structure.aggregate_rows == frozenset({3})
+    assert structure.column_units[1] == "t"
+
+
+def test_relative_years_and_years_without_era_take_the_documents_year() -> None:
+    text = "平成28年度 経営戦略\n区分\t前年度\t本年度\t29年度\t30年度\n総収益\t1\t2\t3\t4\n"
+    structure = table_to_structure(table_of(text))
+    assert structure.column_periods[1:] == ("FY2015", "FY2016", "FY2017", "FY2018")
+
+
+def test_years_without_era_and_no_year_anywhere_stay_undated() -> None:
+    text = "収支計画\n区分\t前年度\t本年度\t29年度\t30年度\n総収益\t1\t2\t3\t4\n"
+    assert table_to_structure(table_of(text)).column_periods[1:] == (None, None, None, None)
+
+
+def test_comparison_columns_take_the_latest_period() -> None:
+    text = "区分\t令和8年度\t令和7年度\t比較\n市税\t100\t90\t10\n"
+    assert cells_of(text)[("市税", "比較")][0] == "FY2026"
+
+
+def test_shifted_header_and_row_are_put_back_by_counting() -> None:
+    text = "区分\t2010年\t(前計画)\t\t(現計画)\n\t\t\t2015年\t2020年\n第1次産業\t農業\t1,020\t950\t880\n合計\t4,540\t4,410\t4,275\t\n"
+    structure = table_to_structure(table_of(text))
+    by_row = {}
+    for d in structure.data:
+        by_row.setdefault(" › ".join(d.row_path), []).append((d.period, d.text))
+    assert by_row["第1次産業 › 農業"] == [("2010", "1,020"), ("2015", "950"), ("2020", "880")]
+    assert by_row["合計"] == [("2010", "4,540"), ("2015", "4,410"), ("2020", "4,275")]
+    assert structure.notes
+
+
+@pytest.mark.parametrize(
+    ("labels", "periods"),
+    [
+        ((("平成30年",), ("令和元年",), ("2年",)), ["2018", "2019", "2020"]),  # era carried along the axis
+        ((("昭和60年",), ("平成2年",), ("7年",)), ["1985", "1990", "1995"]),
+        ((("H26 (2014)",), ("R6",)), ["2014", "FY2024"]),
+        ((("前々年度(決算)",), ("前年度決算見込",), ("本年度",), ("29年度",)), ["FY2014", "FY2015", "FY2016", "FY2017"]),
+        ((("前年度比",),), [None]),  # a comparison, not a period
+    ],
+)
+def test_axis_to_periods(labels: tuple[tuple[str, ...], ...], periods: list[str | None]) -> None:
+    assert axis_to_periods(labels, True, None, 2016) == periods
+
+
+@pytest.mark.parametrize(
+    ("texts", "year"),
+    [
+        (["令和4年度 月別収集量表"], (2022, True)),
+        (["平成29年3月策定"], (2016, True)),  # a date counts as its fiscal year
+        (["2024年の人口"], (2024, False)),
+        (["人口の推移"], None),
+    ],
+)
+def test_year_context(texts: list[str], year: tuple[int, bool] | None) -> None:
+    assert year_context(texts) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("(単位：千円、％)", ["千円", "%"]), ("(人)", ["人"]), ("［千円］", ["千円"]), ("単位 人", ["人"]), ("(前計画)", []), ("(H27)", [])],
+)
+def test_note_to_units(text: str, units: list[str]) -> None:
+    assert note_to_units(text) == units
+
+
+@pytest.mark.parametrize(
+    ("text", "aggregate"),
+    [("合計", True), ("計", True), ("小 計", True), ("資源物計②", True), ("男女計", True), ("総数", True), ("一般会計", False), ("統計", False), ("設計費", False)],
+)
+def test_is_aggregate_label(text: str, aggregate: bool) -> None:
+    assert is_aggregate_label(text) is aggregate
+
+
+@pytest.mark.parametrize(
+    ("text", "deeper_than"),
+    [("(1) 営業収益", "1 総収益"), ("ア 料金収入", "(1) 営業収益"), ("う ち 退 職 手 当", "ア 職員給与費"), ("第2項 営業外収益", "第1款 水道事業収益")],
+)
+def test_outline_ranks_nest(text: str, deeper_than: str) -> None:
+    assert outline_rank(text) is not None and outline_rank(deeper_than) is not None
+    assert outline_rank(text) > outline_rank(deeper_than)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("text", ["アンケート", "ア ン ケ ー ト", "12,345", "2020年", "区分"])
+def test_words_are_no_outline_markers(text: str) -> None:
+    assert outline_rank(text) is None
