@@ -63,6 +63,7 @@ TOTAL_LABELS = ("合計", "計", "総計", "計数")
 NAME_LABELS = ("事業名", "取組名", "取組", "事業", "名称", "連携事業", "小分類")
 # Summary rows are told apart by generic words, most specific first.
 SUMMARY_WORDS = (
+    ("subtotal", ("小計", "ページ計", "頁計", "中計")),  # a page's or a group's count: no total of the matrix
     ("existing", ("●", "既に", "既存", "実施中", "継続")),
     ("new", ("○", "◯", "新た", "新規", "新しく")),
     ("total", ("合計", "計", "総数", "取組数", "連携数")),
@@ -389,6 +390,8 @@ def summaries_to_totals(summaries: Sequence[SummaryRow], n_members: int) -> tupl
     found: dict[str, tuple[tuple[int | None, ...], int | None]] = {}
     problems = []
     for s in summaries:
+        if s.kind == "subtotal":
+            continue
         per = tuple(s.values[:n_members]) + (None,) * max(0, n_members - len(s.values))
         grand = s.values[n_members] if len(s.values) > n_members else None
         if len(s.values) not in (n_members, n_members + 1):
@@ -640,18 +643,31 @@ class ParticipationExtractor(Extractor):
 
     def extract(self, document: Document, tables: Sequence[Table], context: ExtractContext) -> Extraction:
         gazetteer = self._gazetteer or default_gazetteer()
-        out = Extraction()
-        index = 0
-        for table in tables:
-            matrices = table_to_matrices(table, gazetteer)
-            for matrix in matrices:
-                central = _member_name(next((m for m in matrix.header.members if m.match), matrix.header.members[0]))
-                region = context_to_region(context, table, central)
-                out = out + matrix_to_extraction(document.doc_id, index, matrix, region)
-                index += 1
-            if matrices:
-                out = out + Extraction(claimed=(table.index,))
+        found = [(table, matrix) for table in tables for matrix in table_to_matrices(table, gazetteer)]
+        out = Extraction(claimed=tuple(dict.fromkeys(table.index for table, _ in found)))
+        for index, (table, matrix) in enumerate(join_continued_matrices(found)):
+            central = _member_name(next((m for m in matrix.header.members if m.match), matrix.header.members[0]))
+            region = context_to_region(context, table, central)
+            out = out + matrix_to_extraction(document.doc_id, index, matrix, region)
         return out
+
+
+def join_continued_matrices(found: Sequence[tuple[Table, ParsedMatrix]]) -> list[tuple[Table, ParsedMatrix]]:
+    """A matrix continued in the next table (a page break the reader could not stitch, a text
+    extraction's page) is one matrix: same members, and no totals printed before the break (a
+    matrix prints its totals once, at its end). The first table names the region."""
+    out: list[tuple[Table, ParsedMatrix]] = []
+    for table, matrix in found:
+        if out and _same_members(out[-1][1].header, matrix.header) and not has_totals(out[-1][1]):
+            first_table, first = out[-1]
+            out[-1] = (first_table, ParsedMatrix(first.header, first.rows + matrix.rows, first.summaries + matrix.summaries))
+        else:
+            out.append((table, matrix))
+    return out
+
+
+def has_totals(matrix: ParsedMatrix) -> bool:
+    return any(s.kind != "subtotal" for s in matrix.summaries)
 
 
 __all__ = ["EXISTING", "NEW", "ParticipationExtractor"]
