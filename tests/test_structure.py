@@ -58,6 +58,18 @@ def test_group_label_printed_once_carries_down_and_numbering_column_starts_no_gr
     assert paths == [("1", "産業", "創業支援"), ("2", "産業", "販路開拓"), ("3", "観光", "誘客")]
 
 
+@pytest.mark.parametrize("place", [0, 1, 2])
+def test_a_group_label_printed_once_anywhere_in_a_group_closed_by_a_total(place: int) -> None:
+    """Top, middle or bottom row of its group: the 小計 closing each group says which rows it labels."""
+    groups = []
+    for group, members in (("自然動態", ("出生数", "死亡数")), ("社会動態", ("転入", "転出"))):
+        rows = [*members, "小計"]
+        groups += [f"{group if i == place else ''}\t{name}\t1\t2" for i, name in enumerate(rows)]
+    text = "区分\t\t2020年\t2021年\n" + "\n".join(groups) + "\n"
+    paths = [d.row_path for d in table_to_structure(table_of(text)).data if d.column == 2]
+    assert [p[0] for p in paths] == ["自然動態"] * 3 + ["社会動態"] * 3
+
+
 def test_months_of_a_fiscal_year_and_its_total_row() -> None:
     text = "令和4年度 月別収集量\n（単位：ｔ）\n月\t燃やすごみ\n4月\t820.91\n3月\t791.00\n合計\t1,611.91\n"
     structure = table_to_structure(table_of(text))

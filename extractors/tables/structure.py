@@ -168,7 +168,8 @@ def column_is_numbering(header: Sequence[str], cells: Sequence[str]) -> bool:
     if any(NUMBER_HEADER_RE.match(h.replace(" ", "")) for h in header if h):
         return True
     numbers = [int(c) for c in cells if c.isascii() and c.isdigit()]
-    return len(numbers) >= 3 and len(numbers) == len([c for c in cells if c]) and numbers == sorted(numbers) and numbers[0] <= 1
+    consecutive = numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else False
+    return len(numbers) >= 3 and len(numbers) == len([c for c in cells if c]) and consecutive and numbers[0] <= 1
 
 
 def column_is_labels(header: Sequence[str], cells: Sequence[str]) -> bool:
@@ -285,6 +286,31 @@ def slots_to_row_paths(
                     parts.append(label)
         paths.append(tuple(parts))
     return paths
+
+
+def labels_over_closed_groups(
+    slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, numbering: frozenset[int] = frozenset()
+) -> list[list[str]]:
+    """A group label printed once anywhere in its group (top, middle or bottom row, not merged)
+    labels the whole group where printed totals close the groups: the body splits into
+    segments ending at each total row (小計, 計 …, in the innermost stub column), and a
+    column with exactly one label in every segment has that label on all its rows."""
+    out = [list(row) for row in slots]
+    labels = [c for c in range(stub_columns) if c not in numbering]
+    if len(labels) < 2:
+        return out
+    inner = labels[-1]
+    ends = [r for r in range(header_rows, len(slots)) if slots[r][inner] and is_aggregate_label(slots[r][inner])]
+    segments = [list(range(start + 1 if i else header_rows, end + 1)) for i, (start, end) in enumerate(zip([header_rows - 1, *ends], ends, strict=False))]
+    if len(segments) < 2:
+        return out
+    for c in labels[:-1]:
+        printed = [[slots[r][c] for r in segment if slots[r][c]] for segment in segments]
+        if all(len(p) == 1 for p in printed) and any(not slots[segment[0]][c] for segment in segments):
+            for segment, (label,) in zip(segments, printed, strict=True):
+                for r in segment:
+                    out[r][c] = label
+    return out
 
 
 def numbering_columns(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> frozenset[int]:
@@ -561,6 +587,7 @@ def table_to_structure(table: Table) -> Structure:
     )
     column_periods = [p if c >= stub_columns else None for c, p in enumerate(column_periods)]
     numbering = numbering_columns(slots, header_rows, stub_columns)
+    slots = labels_over_closed_groups(slots, header_rows, stub_columns, numbering)
     row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved))
     row_periods = axis_to_periods(row_paths, default_fiscal, year, table.year_hint)
     units = table_units(table.context, slots, header_rows)
