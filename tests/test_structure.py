@@ -160,3 +160,18 @@ def test_outline_ranks_nest(text: str, deeper_than: str) -> None:
 @pytest.mark.parametrize("text", ["アンケート", "ア ン ケ ー ト", "12,345", "2020年", "区分"])
 def test_words_are_no_outline_markers(text: str) -> None:
     assert outline_rank(text) is None
+
+
+def test_printed_totals_that_do_not_add_up_are_reported_where_the_others_do() -> None:
+    from extractors.tables.aggregates import aggregate_issues
+
+    table = table_of("区分\t2020年\t2021年\t計\n出生\t10\t11\t21\n死亡\t5\t6\t12\n合計\t15\t17\t32\n")
+    issues = aggregate_issues(table_to_structure(table), table)
+    assert sorted(i.location for i in issues) == ["page 1, line 3", "page 1, line 4"]  # 死亡 × 計, 合計 × 計
+
+
+def test_totals_that_add_up_give_no_issue() -> None:
+    from extractors.tables.aggregates import aggregate_issues
+
+    table = table_of("区分\t2020年\t2021年\t計\n出生\t10\t11\t21\n死亡\t5\t6\t11\n合計\t15\t17\t32\n")
+    assert aggregate_issues(table_to_structure(table), table) == []

@@ -14,19 +14,21 @@ from collections.abc import Sequence
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
 from extractors.model.table import Table
+from extractors.tables.aggregates import aggregate_issues
 from extractors.tables.long_form import table_to_long_form
 from extractors.tables.structure import table_to_structure
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import CellRow
 
 
-def table_to_cells(doc_id: str, table: Table) -> tuple[list[CellRow], Issue]:
-    rows = table_to_long_form(doc_id, table, table_to_structure(table))
+def table_to_cells(doc_id: str, table: Table) -> tuple[list[CellRow], list[Issue]]:
+    structure = table_to_structure(table)
+    rows = table_to_long_form(doc_id, table, structure)
     message = (
         f"table {table.index} ({table.n_rows} rows × {table.n_columns} columns, read by {table.strategy}) is of no kind "
         "keikaku understands: its cells are in the cells table"
     )
-    return rows, Issue(Code.TABLE_UNCLAIMED, Severity.WARNING, message, "cells", table.location())
+    return rows, [Issue(Code.TABLE_UNCLAIMED, Severity.WARNING, message, "cells", table.location()), *aggregate_issues(structure, table, "cells")]
 
 
 class CellsExtractor(Extractor):
@@ -38,7 +40,7 @@ class CellsExtractor(Extractor):
         rows: list[CellRow] = []
         issues: list[Issue] = []
         for table in tables:
-            found, issue = table_to_cells(document.doc_id, table)
+            found, problems = table_to_cells(document.doc_id, table)
             rows += found
-            issues.append(issue)
+            issues += problems
         return Extraction(cells=tuple(rows), issues=tuple(issues), claimed=tuple(t.index for t in tables))

@@ -1,14 +1,16 @@
 """Printed 計 / 小計 / 合計 rows checked against their members.
 
 A total row adds up the rows of its group above it: the rows since the previous total of the
-same group, or every row of the group (a 合計 over 小計 rows: the subtotals themselves). A
-column is checked only where the total is a number and its members are numbers, and ratio
-columns (構成比, 伸率 …) are left alone: they do not add up. A mismatch is reported only when
-another column of the same total row does add up with the same members: then the members are
-known and the column's total is wrong (or a member was misread), never a guess.
+same group, or every row of the group (a 合計 over 小計 rows: the subtotals themselves); a total
+column likewise the columns of its group left of it. A line is checked only where the total is
+a number and its members are numbers, and ratio columns (構成比, 伸率 …) are left alone: they
+do not add up. A mismatch is reported only when another line of the same total does add up:
+then the members are known and the printed total is wrong (or a member was misread), never a
+guess.
 
-Rounding: a total printed in 千円 may differ from the sum of its rounded members by half a
-unit of the last printed digit per member.
+Rounding: a total of decimals (percentages, tonnes) may differ from the sum of its rounded
+members by half a unit of the last printed digit per member; integers add up exactly (a 千円
+total is printed from the rounded members in the tables seen so far).
 """
 
 from __future__ import annotations
@@ -33,16 +35,15 @@ def ulp(value: Decimal) -> Decimal:
     return Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 else Decimal(1)
 
 
-def member_groups(structure: Structure, total_row: int) -> list[list[int]]:
-    """Candidate member rows of a total row: the rows of its group since the previous total,
-    all non-total rows of its group, and the group's subtotals."""
-    body = range(structure.header_rows, total_row)
-    prefix = structure.row_paths[total_row][:-1]
-    same_group = [r for r in body if structure.row_paths[r][: len(prefix)] == prefix and structure.row_paths[r]]
-    totals = [r for r in same_group if r in structure.aggregate_rows]
-    since = [r for r in same_group if r > max(totals, default=-1) and r not in structure.aggregate_rows]
-    members = [r for r in same_group if r not in structure.aggregate_rows]
-    return [g for g in (since, members, totals) if g]
+def member_groups(paths: Sequence[tuple[str, ...]], totals: frozenset[int], total: int, first: int) -> list[list[int]]:
+    """Candidate members of a total (a row or a column): the lines of its group since the
+    previous total, all non-total lines of its group, and the group's subtotals."""
+    prefix = paths[total][:-1]
+    same_group = [k for k in range(first, total) if paths[k] and paths[k][: len(prefix)] == prefix]
+    previous = [k for k in same_group if k in totals]
+    since = [k for k in same_group if k > max(previous, default=-1) and k not in totals]
+    members = [k for k in same_group if k not in totals]
+    return [g for g in (since, members, previous) if g]
 
 
 def ratio_column(structure: Structure, column: int) -> bool:
@@ -60,28 +61,50 @@ def values_by_slot(structure: Structure) -> dict[tuple[int, int], Decimal]:
 
 
 def adds_up(total: Decimal, members: Sequence[Decimal]) -> bool:
+    """Exact for counts; decimals printed rounded may be off by half a last digit per member."""
+    if all(ulp(v) == 1 for v in (total, *members)):
+        return sum(members, Decimal(0)) == total
     tolerance = sum((ulp(m) for m in members), ulp(total)) / 2
     return abs(sum(members, Decimal(0)) - total) <= tolerance
 
 
-def aggregate_issues(structure: Structure, table: Table) -> list[Issue]:
+def check_total(values: dict[int, Decimal], total: Decimal | None, groups: list[list[int]]) -> bool | None:
+    """True / False when one of the candidate member sets has its numbers (half at least), None
+    when none can be checked."""
+    for group in groups:
+        members = [values[k] for k in group if k in values]
+        if total is not None and len(members) >= max(1, len(group) // 2):
+            return adds_up(total, members)
+    return None
+
+
+def aggregate_issues(structure: Structure, table: Table, output: str = "observations") -> list[Issue]:
+    """A quality row for every printed total that does not add up, where the other totals of its
+    line do (so its members are known)."""
     values = values_by_slot(structure)
     columns = sorted({c for _, c in values if not ratio_column(structure, c)})
+    rows = sorted({r for r, _ in values})
     issues: list[Issue] = []
     for total_row in sorted(structure.aggregate_rows):
-        for group in member_groups(structure, total_row):
-            checked = {}
-            for c in columns:
-                members = [values[(r, c)] for r in group if (r, c) in values]
-                if (total_row, c) in values and len(members) >= max(1, len(group) // 2):
-                    checked[c] = adds_up(values[(total_row, c)], members)
-            if checked and any(checked.values()):
-                for c, ok in checked.items():
-                    if not ok:
-                        label = " / ".join(structure.row_paths[total_row])
-                        heading = " / ".join(structure.column_paths[c]) or f"column {c + 1}"
-                        members = sum((values[(r, c)] for r in group if (r, c) in values), Decimal(0))
-                        message = f"printed {label} of '{heading}' is {values[(total_row, c)]} but its rows add up to {members}"
-                        issues.append(Issue(Code.AGGREGATE_MISMATCH, Severity.WARNING, message, "observations", table.row_location(total_row)))
-                break
+        groups = member_groups(structure.row_paths, structure.aggregate_rows, total_row, structure.header_rows)
+        checked = {c: check_total({r: v for (r, k), v in values.items() if k == c}, values.get((total_row, c)), groups) for c in columns}
+        issues += mismatches(checked, structure, table, output, lambda c, r=total_row: (r, c))
+    for total_column in sorted(structure.aggregate_columns - {c for c in structure.aggregate_columns if ratio_column(structure, c)}):
+        groups = [[c for c in g if not ratio_column(structure, c)] for g in member_groups(structure.column_paths, structure.aggregate_columns, total_column, structure.stub_columns)]
+        checked = {r: check_total({c: v for (k, c), v in values.items() if k == r}, values.get((r, total_column)), groups) for r in rows}
+        issues += mismatches(checked, structure, table, output, lambda r, c=total_column: (r, c))
+    return issues
+
+
+def mismatches(checked: dict[int, bool | None], structure: Structure, table: Table, output: str, slot) -> list[Issue]:  # noqa: ANN001
+    if not any(ok for ok in checked.values()):
+        return []
+    issues = []
+    for line, ok in checked.items():
+        if ok is False:
+            row, column = slot(line)
+            label = " / ".join(structure.row_paths[row]) or f"row {row + 1}"
+            heading = " / ".join(structure.column_paths[column]) or f"column {column + 1}"
+            message = f"the printed total at '{label}' × '{heading}' does not add up to its members"
+            issues.append(Issue(Code.AGGREGATE_MISMATCH, Severity.WARNING, message, output, table.row_location(row)))
     return issues
