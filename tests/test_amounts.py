@@ -47,6 +47,9 @@ from extractors.normalize.amounts import (
         ("2.2％減", "-2.2", "%"),
         ("318人減", "-318", "人"),
         ("5増", "5", None),
+        # staff counts with part-timers
+        ("6 1/4", "6.25", None),
+        ("10 1/2人", "10.5", "人"),
         # a rate or a total over years printed before the amount
         ("年１１１校", "111", "校"),
         ("5年間で6人", "6", "人"),

@@ -131,8 +131,26 @@ def text_to_core_and_qualifiers(text: str) -> tuple[str, list[str]]:
     return core, found
 
 
+FRACTION_RE = re.compile(r"(?P<whole>\d{1,6})\s+(?P<numerator>\d{1,3})\s*/\s*(?P<denominator>[1-9]\d{0,2})(?P<unit>[^\d\s]{0,4})")
+
+
+def fraction_to_amount(core: str, printed: str) -> Amount | None:
+    """``6 1/4`` (staff counts with part-timers) -> 6.25; a fraction that has no exact decimal
+    (1/3) is no amount."""
+    match = FRACTION_RE.fullmatch(core)
+    if match is None or int(match["numerator"]) >= int(match["denominator"]):
+        return None
+    value = Decimal(match["whole"]) + Decimal(match["numerator"]) / Decimal(match["denominator"])
+    if value.as_tuple().exponent < -6:  # type: ignore[operator]
+        return None
+    return Amount(value=value.normalize() if value != value.to_integral_value() else value, unit=match["unit"] or None, text=printed)
+
+
 def core_to_amount(core: str, printed: str) -> Amount | None:
     """Parse a normalized, qualifier-free amount; ``printed`` becomes ``Amount.text``."""
+    fraction = fraction_to_amount(core, printed)
+    if fraction is not None:
+        return fraction
     match = AMOUNT_RE.fullmatch(core)
     if match is None or sum(ch.isdigit() for ch in match["body"]) > MAX_DIGITS:
         return None

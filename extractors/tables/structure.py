@@ -95,6 +95,8 @@ class Structure:
     aggregate_columns: frozenset[int]
     comparison_period: str | None = None  # the period a 比較 / 前年比 column compares (the latest)
     comparison_columns: frozenset[int] = frozenset()
+    comparison_row_period: str | None = None  # the same for 比較 rows below period rows
+    comparison_rows: frozenset[int] = frozenset()
     data: tuple[DataCell, ...] = ()
     notes: tuple[str, ...] = field(default=())  # repairs made (shifted header or rows), for quality
 
@@ -372,6 +374,18 @@ def table_counts_fiscal_years(header_text: str, context_text: str) -> bool:
     return not WESTERN_YEAR_RE.search(header_text)
 
 
+def corner_names_fiscal_years(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> bool:
+    """The corner heading says the axis counts 年度 (``年度`` / ``年 度 部門別``): its years are
+    fiscal years even where printed ``平成31年``."""
+    corner = "".join(slots[r][c] for r in range(header_rows) for c in range(stub_columns)).replace(" ", "")
+    return bool(re.search(r"^年度|年度(?:別|区分)|区分年度|年度$", corner)) or corner.startswith("年度")
+
+
+def as_fiscal(period: str | None) -> str | None:
+    """``2019`` -> ``FY2019`` (a calendar year printed on an axis of 年度); others unchanged."""
+    return f"FY{period}" if period is not None and re.fullmatch(r"\d{4}", period) else period
+
+
 def year_context(texts: Sequence[str]) -> tuple[int, bool] | None:
     """(year, fiscal) of the first single year the texts print (``令和4年度`` -> (2022, True));
     a date or a month counts as its fiscal year (``平成29年3月策定`` -> (2016, True)): what a
@@ -585,11 +599,13 @@ def table_to_structure(table: Table) -> Structure:
     column_periods, moved, notes = align_shifted_cells(
         slots, header_rows, stub_columns, axis_to_periods(column_paths, default_fiscal, year, table.year_hint)
     )
+    fiscal_axis = corner_names_fiscal_years(slots, header_rows, stub_columns)
+    column_periods = [as_fiscal(p) if fiscal_axis else p for p in column_periods]
     column_periods = [p if c >= stub_columns else None for c, p in enumerate(column_periods)]
     numbering = numbering_columns(slots, header_rows, stub_columns)
     slots = labels_over_closed_groups(slots, header_rows, stub_columns, numbering)
     row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved))
-    row_periods = axis_to_periods(row_paths, default_fiscal, year, table.year_hint)
+    row_periods = [as_fiscal(p) if fiscal_axis else p for p in axis_to_periods(row_paths, default_fiscal, year, table.year_hint)]
     units = table_units(table.context, slots, header_rows)
     column_units = [
         column_unit(path, units) or column_printed_unit([row[c] for row in slots[header_rows:]]) for c, path in enumerate(column_paths)
@@ -598,6 +614,7 @@ def table_to_structure(table: Table) -> Structure:
     aggregate_columns = frozenset(c for c, path in enumerate(column_paths) if c >= stub_columns and path and is_aggregate_label(path[-1]))
     title_line = context_to_title_line(table.context)
     comparison_columns, comparison_period = comparisons(column_paths, column_periods, stub_columns)
+    comparison_rows, comparison_row_period = comparisons(row_paths, row_periods, header_rows)
     structure = Structure(
         header_rows=header_rows,
         stub_columns=stub_columns,
@@ -611,20 +628,22 @@ def table_to_structure(table: Table) -> Structure:
         aggregate_columns=aggregate_columns,
         comparison_period=comparison_period,
         comparison_columns=comparison_columns,
+        comparison_row_period=comparison_row_period,
+        comparison_rows=comparison_rows,
         notes=tuple(notes),
     )
     return replace(structure, data=tuple(structure_to_data_cells(table, structure, moved)))
 
 
-def comparisons(paths: Sequence[tuple[str, ...]], periods: Sequence[str | None], stub_columns: int) -> tuple[frozenset[int], str | None]:
-    """Columns headed 比較 / 増減 / 前年比 beside two or more period columns, and the latest of
-    those periods: what their values are the change of (本年度 − 前年度)."""
-    dated = [p for c, p in enumerate(periods) if p and c >= stub_columns and re.fullmatch(r"(?:FY)?\d{4}", p)]
+def comparisons(paths: Sequence[tuple[str, ...]], periods: Sequence[str | None], first: int) -> tuple[frozenset[int], str | None]:
+    """Columns (or rows) headed 比較 / 増減 / 前年比 beside two or more period columns (rows),
+    and the latest of those periods: what their values are the change of (本年度 − 前年度)."""
+    dated = [p for k, p in enumerate(periods) if p and k >= first and re.fullmatch(r"(?:FY)?\d{4}", p)]
     if len(set(dated)) < 2:
         return frozenset(), None
     latest = max(dated, key=lambda p: int(p.removeprefix("FY")))
-    columns = frozenset(c for c, path in enumerate(paths) if c >= stub_columns and periods[c] is None and any(COMPARISON_RE.search(part) for part in path))
-    return columns, latest if columns else None
+    lines = frozenset(k for k, path in enumerate(paths) if k >= first and periods[k] is None and any(COMPARISON_RE.search(part) for part in path))
+    return lines, latest if lines else None
 
 
 def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tuple[int, int], int]) -> list[DataCell]:
@@ -640,6 +659,8 @@ def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tupl
         period = structure.column_periods[column] or structure.row_periods[cell.row]
         if period is None and column in structure.comparison_columns:
             period = structure.comparison_period
+        if period is None and cell.row in structure.comparison_rows:
+            period = structure.comparison_row_period
         out.append(
             DataCell(
                 row=cell.row,
