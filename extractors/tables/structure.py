@@ -566,12 +566,21 @@ def context_to_title_line(context: Sequence[str]) -> str | None:
     """The nearest context line that is a heading: not a unit note, bullet or sentence."""
     for line in reversed(context):
         text = cell_to_text(line)
-        if not text or line_is_unit_note(text) or is_value_text(text) or is_placeholder_text(text):
+        if not text or line_is_unit_note(text) or is_value_text(text) or is_placeholder_text(text) or is_dateline(text):
             continue
         if text.startswith(("- ", "・")) or text.endswith("。"):
             continue
         return text
     return None
+
+
+def is_dateline(text: str) -> bool:
+    """A date with a word or two (``令和8年2月13日提出``, ``(令和6年4月1日現在)``): when or as of
+    what the page was written, not what the table is."""
+    rest = text
+    for span, _ in find_periods(text):
+        rest = rest.replace(span, "", 1)
+    return rest != text and len(re.sub(r"[\s()（）]", "", rest)) <= 4
 
 
 def line_to_title(line: str) -> str:
