@@ -21,6 +21,7 @@ value) triples without a parser per layout. Every step is a small pure function 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -596,7 +597,9 @@ def line_to_title(line: str) -> str:
 # --- assembly ------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def table_to_structure(table: Table) -> Structure:
+    """The structure of a table (cached: each extractor that looks at a table asks for it)."""
     slots = table_to_slots(table)
     printed = table_to_printed_rows(table)
     header_rows = slots_to_header_rows(slots)
