@@ -175,3 +175,11 @@ def test_totals_that_add_up_give_no_issue() -> None:
 
     table = table_of("区分\t2020年\t2021年\t計\n出生\t10\t11\t21\n死亡\t5\t6\t11\n合計\t15\t17\t32\n")
     assert aggregate_issues(table_to_structure(table), table) == []
+
+
+def test_a_mark_matrix_has_its_names_as_header_rows_and_marks_as_data() -> None:
+    text = "区分\t番号\t賛否状況\t\n\t\t会派A\t\n\t\t山田\t鈴木\n議案\t第1号\t〇\t×\n\t第2号\t〇\t〇\n"
+    structure = table_to_structure(table_of(text))
+    assert (structure.header_rows, structure.stub_columns) == (3, 2)
+    assert structure.column_paths[3] == ("賛否状況", "会派A", "鈴木")
+    assert [(d.row_path, d.text) for d in structure.data if d.column == 3] == [(("議案", "第1号"), "×"), (("議案", "第2号"), "〇")]

@@ -214,6 +214,12 @@ def structure_to_reading(doc_id: str, table: Table, structure: Structure) -> Rea
     return Reading(observations, leftovers, issues)
 
 
+def holds_numbers(structure: Structure) -> bool:
+    """A time series holds numbers (or placeholders) in most of its data cells, not marks or text."""
+    numbers = sum(1 for d in structure.data if is_data_value(d.text) or is_placeholder_text(d.text))
+    return bool(structure.data) and numbers * 2 >= len(structure.data)
+
+
 def leftover_cells(doc_id: str, table: Table, structure: Structure, leftovers: Sequence[DataCell]) -> list[CellRow]:
     """The data cells no observation took (a 比較 column, a row under no heading), in long form."""
     slots = {(d.row, d.column) for d in leftovers}
@@ -248,7 +254,7 @@ class TimeSeriesExtractor(Extractor):
         claimed: list[int] = []
         for table in tables:
             structure = table_to_structure(table)
-            if not (structure.periods_across or structure.periods_down) or not structure.data:
+            if not (structure.periods_across or structure.periods_down) or not holds_numbers(structure):
                 continue
             reading = structure_to_reading(document.doc_id, table, structure)
             if not reading.observations:

@@ -153,8 +153,16 @@ def is_data_value(text: str) -> bool:
 # --- header rows and stub columns -----------------------------------------------------------------------
 
 
+MARKS = frozenset("●○◯〇◎×✕✓✔■□◆◇△▲☆★")
+
+
+def is_mark(text: str) -> bool:
+    """A cell that is one mark (● participates, ○ joins, × against …): data, not a label."""
+    return len(text) == 1 and text in MARKS
+
+
 def row_has_values(row: Sequence[str], first_column: int = 0) -> bool:
-    return any(is_data_value(c) for c in row[first_column:])
+    return any(is_data_value(c) or is_mark(c) for c in row[first_column:])
 
 
 def slots_to_header_rows(slots: Sequence[Sequence[str]]) -> int:
@@ -182,7 +190,7 @@ def column_is_labels(header: Sequence[str], cells: Sequence[str]) -> bool:
         return True
     if column_is_numbering(header, cells):
         return True
-    labels = sum(1 for c in filled if not is_data_value(c) and not is_placeholder_text(c))
+    labels = sum(1 for c in filled if not is_data_value(c) and not is_placeholder_text(c) and not is_mark(c))
     return labels * 2 >= len(filled)
 
 
