@@ -70,6 +70,19 @@ def test_a_group_label_printed_once_anywhere_in_a_group_closed_by_a_total(place:
     assert [p[0] for p in paths] == ["自然動態"] * 3 + ["社会動態"] * 3
 
 
+def test_group_labels_printed_at_the_bottom_of_their_group() -> None:
+    text = "大分類\t事業名\t事業費\n\t創業支援\t100\n産業\t販路開拓\t200\n\t誘客\t300\n観光\t案内所\t400\n"
+    paths = [d.row_path for d in table_to_structure(table_of(text)).data]
+    assert paths == [("産業", "創業支援"), ("産業", "販路開拓"), ("観光", "誘客"), ("観光", "案内所")]
+
+
+def test_a_group_row_is_no_header_row_and_a_flag_column_carries_nothing() -> None:
+    text = "No\t新規\t事業名\t事業費\n1 活力あるまち\t\t\t\n1\t新規\t創業支援\t100\n2\t\t販路開拓\t200\n"
+    structure = table_to_structure(table_of(text))
+    assert structure.header_rows == 1
+    assert [d.row_path for d in structure.data] == [("1活力あるまち", "1", "新規", "創業支援"), ("1活力あるまち", "2", "販路開拓")]
+
+
 def test_months_of_a_fiscal_year_and_its_total_row() -> None:
     text = "令和4年度 月別収集量\n（単位：ｔ）\n月\t燃やすごみ\n4月\t820.91\n3月\t791.00\n合計\t1,611.91\n"
     structure = table_to_structure(table_of(text))

@@ -182,10 +182,15 @@ def unit_to_direction(unit: str | None) -> tuple[str | None, int]:
     return unit, 0
 
 
+MAX_UNIT_LENGTH = 6  # longer is a name after a number (6次産業化の推進), not a unit
+
+
 def unit_is_plausible(unit: str, *, scaled: bool) -> bool:
-    """False for units with stray digits (``5件2024``) and for a place name read as scale word
-    plus unit (``5千歳市``: 千 + 歳市)."""
+    """False for units with stray digits (``5件2024``), for a place name read as scale word
+    plus unit (``5千歳市``: 千 + 歳市) and for words too long to be a unit (``6次産業化の推進``)."""
     if any(ch.isdigit() for ch in _UNIT_DIGITS_RE.sub("", unit)):
+        return False
+    if len(unit) > MAX_UNIT_LENGTH and "/" not in unit:
         return False
     return not (scaled and unit[-1] in _PLACE_SUFFIXES)
 

@@ -44,7 +44,7 @@ ERA_LESS_YEAR_RE = re.compile(r"^(元|\d{1,2})\s*(年度|年)")
 ERA_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR](?=\.?\d))")
 NUMBER_HEADER_RE = re.compile(r"^(?:no\.?|№|番号|項番|通番|整理番号|事業番号|順位|#)$", re.IGNORECASE)
 # A printed aggregate: 計, 合計, 総計, 小計, 総数 …, or a group or area total (男女計, 市計, 資源物計②).
-AGGREGATE_RE = re.compile(r"^(?:[合総小中累]?計|総数|総額|(?:[^\d\s]{1,8})計)(?:[①-⑳\d()（）]*)$")
+AGGREGATE_RE = re.compile(r"^(?:[合総小中累]?計|総数|総額|(?:[^\d\s]{1,8})計|.{1,24}(?:合計|小計|総計))(?:[①-⑳\d()（）]*)$")
 NOT_AGGREGATE_RE = re.compile(r"(?:会|統|設|時|家|集|推|生|主|余|早|見|累)計")
 UNIT_NOTE_RE = re.compile(r"単位\s*[:：]?\s*(?P<units>[^)）\]】]+)")
 UNIT_IN_HEADER_RE = re.compile(r"[(（]\s*(?P<label>単位\s*[:：]?\s*)?(?P<unit>[^()（）\d\s]{1,4})\s*[)）]\s*$")
@@ -171,7 +171,15 @@ def slots_to_header_rows(slots: Sequence[Sequence[str]]) -> int:
     count = next((r for r, row in enumerate(slots) if row_has_values(row)), None)
     if count is None:
         return 1 if len(slots) > 1 else 0
-    return min(count, MAX_HEADER_ROWS)
+    group = next((r for r in range(1, count) if is_group_row(slots[r])), count)
+    return min(count, group, MAX_HEADER_ROWS)
+
+
+def is_group_row(row: Sequence[str]) -> bool:
+    """A row of one label starting with an outline marker (``1 活力ある…``, ``(1) 農林業``): a
+    group of the body below, not a heading of the columns."""
+    filled = [c for c in row if c]
+    return len(set(filled)) == 1 and outline_rank(filled[0]) is not None
 
 
 def column_is_numbering(header: Sequence[str], cells: Sequence[str]) -> bool:
@@ -277,12 +285,20 @@ def slots_to_row_paths(
     """The labels of every row, outermost first (header rows: none). A blank label in a stub
     column left of the row's own label carries the label above it (a group label printed once,
     or a merged cell); in one column, outline markers nest (``1 総収益`` > ``(1) 営業収益`` >
-    ``ア 料金収入``); a numbering column (No) carries nothing and starts no group. ``skip``:
-    slots whose text is no label (values printed off their column)."""
+    ``ア 料金収入``); a group row (one marked label across the row, ``1 活力あるまち``) heads
+    the rows below it until the next group row of its level; a numbering or flag column (No,
+    新規) carries nothing and starts no group. ``skip``: slots whose text is no label (values
+    printed off their column)."""
     paths: list[tuple[str, ...]] = [() for _ in range(header_rows)]
     above: dict[int, tuple[tuple[int | None, str], ...]] = {}
+    groups: tuple[tuple[int | None, str], ...] = ()  # group rows (one label across the row) in force
     for r in range(header_rows, len(slots)):
         row = slots[r]
+        if is_group_row(row):
+            text = next(c for c in row if c)
+            groups, above = push_outline(groups, text, label_text(text)), {}
+            paths.append(tuple(label for _, label in groups))
+            continue
         texts = {c: row[c] for c in range(stub_columns) if row[c] and (r, c) not in skip}
         grouping = [c for c in texts if c not in numbering]
         first = min(grouping, default=stub_columns)
@@ -290,7 +306,7 @@ def slots_to_row_paths(
         for c, text in texts.items():
             kept[c] = push_outline(above.get(c, ()) if c in grouping else (), text, label_text(text))
         above = kept
-        parts: list[str] = []
+        parts: list[str] = [label for _, label in groups]
         for c in sorted(kept):
             for _, label in kept[c]:
                 if not parts or parts[-1] != label:
@@ -314,7 +330,7 @@ def labels_over_closed_groups(
     ends = [r for r in range(header_rows, len(slots)) if slots[r][inner] and is_aggregate_label(slots[r][inner])]
     segments = [list(range(start + 1 if i else header_rows, end + 1)) for i, (start, end) in enumerate(zip([header_rows - 1, *ends], ends, strict=False))]
     if len(segments) < 2:
-        return out
+        return labels_printed_at_the_bottom(out, header_rows, labels)
     for c in labels[:-1]:
         printed = [[slots[r][c] for r in segment if slots[r][c]] for segment in segments]
         if all(len(p) == 1 for p in printed) and any(not slots[segment[0]][c] for segment in segments):
@@ -324,9 +340,43 @@ def labels_over_closed_groups(
     return out
 
 
+FLAG_WORDS = frozenset("新 新規 拡 拡充 継 継続 廃 廃止 重点 再掲 ○ ● ◎ 〇 ◯ ★ ☆ ※".split())
+
+
+def column_is_flags(cells: Sequence[str]) -> bool:
+    """A column of per-row flags (新規, 拡充, ○): each row's own, carried to no other row."""
+    filled = [c.replace(" ", "") for c in cells if c]
+    return bool(filled) and all(c in FLAG_WORDS for c in filled)
+
+
+def labels_printed_at_the_bottom(slots: list[list[str]], header_rows: int, labels: Sequence[int]) -> list[list[str]]:
+    """Group labels printed once on the last row of their group: the first body row has none in
+    a label column that the last (non-total) row has. Each such label then labels the rows since
+    the label above it, in every outer label column."""
+    body = [r for r in range(header_rows, len(slots)) if not any(is_aggregate_label(slots[r][c]) for c in labels if slots[r][c])]
+    if len(body) < 2:
+        return slots
+    bottom = [c for c in labels[:-1] if not slots[body[0]][c] and slots[body[-1]][c]]
+    if not bottom:
+        return slots
+    out = [list(row) for row in slots]
+    for c in labels[:-1]:
+        start = body[0]
+        for r in body:
+            if slots[r][c]:
+                for k in range(start, r):
+                    out[k][c] = out[k][c] or slots[r][c]
+                start = r + 1
+    return out
+
+
 def numbering_columns(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> frozenset[int]:
+    """Stub columns that number or flag their rows (No, 新規): they label one row each."""
     return frozenset(
-        c for c in range(stub_columns) if column_is_numbering([row[c] for row in slots[:header_rows]], [row[c] for row in slots[header_rows:]])
+        c
+        for c in range(stub_columns)
+        if column_is_numbering([row[c] for row in slots[:header_rows]], [row[c] for row in slots[header_rows:]])
+        or column_is_flags([row[c] for row in slots[header_rows:]])
     )
 
 
@@ -340,7 +390,7 @@ def data_columns(slots: Sequence[Sequence[str]], header_rows: int, stub_columns:
 
 
 def align_shifted_cells(
-    slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, column_periods: Sequence[str | None]
+    slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, column_periods: Sequence[str | None], numbering: frozenset[int] = frozenset()
 ) -> tuple[list[str | None], dict[tuple[int, int], int], list[str]]:
     """Put back what a text extraction printed one cell off, by counting (positions lie there):
 
@@ -363,8 +413,13 @@ def align_shifted_cells(
     moved: dict[tuple[int, int], int] = {}
     for r in range(header_rows, len(slots)):
         row = slots[r]
-        values = [c for c, text in enumerate(row) if text and (is_data_value(text) or is_placeholder_text(text)) and not (c < stub_columns and not is_data_value(text))]
-        if len(values) == len(columns) and values != columns and values and values[0] < columns[0]:
+        values = [
+            c
+            for c, text in enumerate(row)
+            if text and (is_data_value(text) or is_placeholder_text(text)) and not (c < stub_columns and not is_data_value(text)) and c not in numbering
+        ]
+        occupied = {c for c, text in enumerate(row) if text} - set(values)
+        if len(values) == len(columns) and values != columns and values and values[0] < columns[0] and not occupied & set(columns):
             moved.update({(r, src): dst for src, dst in zip(values, columns, strict=True) if src != dst})
             notes.append(f"row {r + 1} is printed {columns[0] - values[0]} cell(s) to the left: its values matched to the value columns in order")
     return periods, moved, notes
@@ -460,7 +515,7 @@ def path_to_period(
         compact = part.replace(" ", "")
         found = ERA_RE.findall(compact)
         era = found[-1] if found else era
-        period = parse_period(part, default_fiscal=default_fiscal)
+        period = label_period(part, default_fiscal)
         era_less = ERA_LESS_YEAR_RE.match(compact)
         if period is None and era_less:
             known = era or era_for(era_less[1], year or ((hint, True) if hint else None))
@@ -477,6 +532,23 @@ def path_to_period(
         if period is not None:
             return period, era, None
     return None, era, None
+
+
+SHORT_LABEL = 16  # characters: a label this short that prints a period is that period (初年度 H27 (2015))
+LEADING_NOTE_RE = re.compile(r"^[(（【\[][^)）】\]]{1,6}[)）】\]]\s*")
+
+
+def label_period(part: str, default_fiscal: bool) -> str | None:
+    """The period a heading or row label names: the label starts with a period (``平成24年``,
+    ``令和4年度当初予算``, ``(参考)令和4年度の人件費率``) or is short (``初年度 H27 (2015)``), not
+    a sentence or a measure that mentions one on the way (``住民基本台帳人口(令和6年1月1日)``,
+    ``…令和8年4月分~``)."""
+    text = LEADING_NOTE_RE.sub("", cell_to_text(part), count=1)
+    found = find_periods(text, default_fiscal=default_fiscal)
+    if not found:
+        return None
+    span, period = found[0]
+    return period or None if text.find(span) <= 1 or len(text) <= SHORT_LABEL else None
 
 
 def relatives_by_position(periods: list[str | None], relatives: dict[int, tuple[int, str]]) -> list[str | None]:
@@ -616,13 +688,13 @@ def table_to_structure(table: Table) -> Structure:
     header_text = " ".join(p for path in column_paths for p in path)
     default_fiscal = table_counts_fiscal_years(header_text, " ".join(table.context[-3:]))
     year = year_context([*reversed(table.context[-3:]), header_text, *table.heading])
+    numbering = numbering_columns(slots, header_rows, stub_columns)
     column_periods, moved, notes = align_shifted_cells(
-        slots, header_rows, stub_columns, axis_to_periods(column_paths, default_fiscal, year, table.year_hint)
+        slots, header_rows, stub_columns, axis_to_periods(column_paths, default_fiscal, year, table.year_hint), numbering
     )
     fiscal_axis = corner_names_fiscal_years(slots, header_rows, stub_columns)
     column_periods = [as_fiscal(p) if fiscal_axis else p for p in column_periods]
     column_periods = [p if c >= stub_columns else None for c, p in enumerate(column_periods)]
-    numbering = numbering_columns(slots, header_rows, stub_columns)
     slots = labels_over_closed_groups(slots, header_rows, stub_columns, numbering)
     row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved))
     row_periods = [as_fiscal(p) if fiscal_axis else p for p in axis_to_periods(row_paths, default_fiscal, year, table.year_hint)]
