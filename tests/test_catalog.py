@@ -173,6 +173,22 @@ CASES = [
         id="flags-organisation-and-page",
     ),
     pytest.param(
+        # A blank 款項目 cell is the label above carried down; a blank 新規 cell is no flag.
+        tsv(
+            "番号\t款項目\t新規\t事業名\t事業費（千円）",
+            "1\t2.1.1\t新\t電子自治体推進事業費\t1,056",
+            "2\t\t\t総務財産管理費\t28,000",
+            "3\t2.1.6\t\t\t1,000",
+            "\t\t\t\t500",
+        ),
+        [
+            (1, "電子自治体推進事業費", "2.1.1", None, None, "new"),
+            (2, "総務財産管理費", "2.1.1", None, None, None),
+            (3, "", "2.1.6", None, None, "missing-name"),
+        ],
+        id="blank-category-carried-blank-flag-not-a-number-without-name",
+    ),
+    pytest.param(
         tsv(
             "No\t取組名",
             "1\t防災訓練の合同実施",

@@ -185,19 +185,32 @@ def row_has_values(slots: Sequence[Sequence[str]], row: int, columns: CatalogCol
 
 
 def is_project_row(table: Table, slots: Sequence[Sequence[str]], structure: Structure, columns: CatalogColumns, row: int, numbered: bool, valued: bool) -> bool:
-    """A row that names a project: its own name cell starts on it and it is no printed total.
-    In a numbered list it has its number (a group row, a label alone on its row, has none). In
-    a list without numbers whose projects print values (``valued``), a row without any whose
-    label is an outline heading (``(1) 農林業の振興``) or is printed across the row is a group
-    row; in a bare list of names every name is a project."""
+    """A row that is a project: no printed total, and in a numbered list, a row that prints its
+    number (a group row, a label alone on its row, has none; a number without a name is a
+    project whose name is missing, unless a name merged from above covers the row). In a list
+    without numbers, a row whose own name cell starts on it; where the projects print values
+    (``valued``), a row without any whose label is an outline heading (``(1) 農林業の振興``)
+    or is printed across the row is a group row; in a bare list of names every name is a
+    project."""
     name = name_cell_text(table, row, columns.name)
-    if not name or row in structure.aggregate_rows or is_aggregate_label(name):
+    if row in structure.aggregate_rows or is_aggregate_label(name):
         return False
     if numbered:
-        return columns.number is not None and cell_number(slots[row][columns.number]) is not None
+        covering = table.cell_at(row, columns.name)
+        return printed_number(table, row, columns) is not None and (bool(name) or covering is None or covering.row == row)
+    if not name:
+        return False
     if row_has_values(slots, row, columns):
         return True
     return not is_group_label(slots, row) and not (valued and outline_rank(slots[row][columns.name]) is not None)
+
+
+def printed_number(table: Table, row: int, columns: CatalogColumns) -> int | None:
+    """The project number printed on this row (a number merged over several rows: its first)."""
+    if columns.number is None:
+        return None
+    cell = table.cell_at(row, columns.number)
+    return cell_number(label_text(cell.text)) if cell is not None and cell.row == row else None
 
 
 def is_group_label(slots: Sequence[Sequence[str]], row: int) -> bool:
@@ -264,6 +277,9 @@ def table_to_reading(doc_id: str, table: Table, structure: Structure, slots: Seq
         number = cell_number(slots[r][columns.number]) if columns.number is not None else None
         name = name_cell_text(table, r, columns.name)
         flags = row_flags(slots, r, columns)
+        if not name:
+            flags.append(FLAG_MISSING_NAME)
+            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, f"project number {number} is printed without a name", TABLE, table.row_location(r)))
         if number is not None and number in seen:
             flags.append(FLAG_DUPLICATE)
             issues.append(Issue(Code.DUPLICATE_NUMBER, Severity.WARNING, f"project number {number} printed twice (rows {seen[number] + 1} and {r + 1})", TABLE, table.row_location(r)))
@@ -271,7 +287,7 @@ def table_to_reading(doc_id: str, table: Table, structure: Structure, slots: Seq
             seen.setdefault(number, r)
         page = cell_number(slots[r][columns.page]) if columns.page is not None else None
         c1, c2, c3 = path_to_categories(paths[r])
-        rows.append(ProjectRow(doc_id=doc_id, project_number=number, project_name=name, category_1=c1, category_2=c2, category_3=c3, page_ref=page, flags=";".join(flags) or None))
+        rows.append(ProjectRow(doc_id=doc_id, project_number=number, project_name=name or None, category_1=c1, category_2=c2, category_3=c3, page_ref=page, flags=";".join(flags) or None))
         taken |= {(r, c) for c in columns.taken}
     return CatalogReading(rows, frozenset(taken), issues)
 
