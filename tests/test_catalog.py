@@ -331,3 +331,19 @@ def test_real_catalogs_keep_their_keyed_amounts_in_cells(slug: str, right: int) 
     from tests.real_corpus import score_document
 
     assert score_document(slug).right >= right
+
+
+def test_merged_categories_spanning_many_rows_belong_to_every_row() -> None:
+    """The issue's catalog: a ruled PDF whose 大分類 / 中分類 / 小分類 are merged cells over many
+    rows, text in the middle of the span (rendered by tests/layout_fuzzer.py, variant
+    catalog-101-R-mm-hr-b0-te-lc; truth beside it). Read before as levels 1 and 2 swapped and
+    blank on every covered row after the first (12 %); every project's three levels now."""
+    import json
+    from pathlib import Path
+
+    from tests.layout_fuzzer import Truth, extract_file
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "catalog" / "merged-categories-spanning-many-rows"
+    truth = Truth.from_json(json.loads(fixture.with_suffix(".json").read_text(encoding="utf-8"))["truth"])
+    got = [(p.project_number, p.project_name, p.category_1, p.category_2, p.category_3) for p in extract_file(fixture.with_suffix(".pdf"))["projects"]]
+    assert got == [(p.project_number, p.project_name, p.category_1, p.category_2, p.category_3) for p in truth.projects]
