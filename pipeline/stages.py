@@ -36,6 +36,7 @@ class Stage:
 def default_extractors() -> tuple[Extractor, ...]:
     """Every content kind keikaku understands, in the order they run (a table goes to the first
     that claims it); ``cells`` last, for the tables no other claims."""
+    from extractors.content.catalog import CatalogExtractor
     from extractors.content.cells import CellsExtractor
     from extractors.content.comments import CommentsExtractor
     from extractors.content.kpi import KpiExtractor
@@ -49,6 +50,7 @@ def default_extractors() -> tuple[Extractor, ...]:
         ParticipationExtractor(),
         PriorityMatrixExtractor(),
         KpiExtractor(),
+        CatalogExtractor(),
         TimeSeriesExtractor(),
         CommentsExtractor(),
         RegionListExtractor(),
