@@ -1,23 +1,31 @@
 """Tables in text: a document's lines -> tables and the text blocks between them.
 
-Tab-separated rows (text extractions of PDFs and spreadsheets write cells with tabs): a run of
-lines with a tab is one table; a blank line does not end it when the next non-blank line has a
-tab too (extraction often inserts blank lines between rows). Every tab field is a cell, empty
-ones included: their position is evidence of merged cells and dropped marks.
+Every text strategy (one module each behind ``text_base.TextTableStrategy``: ``text_tsv`` for
+tab-separated rows and spreadsheet copies, ``text_layout`` for whitespace-aligned layout text)
+proposes tables; per region of lines the candidate with the best structure score
+(``text_score``) is kept (``choose_text_tables``), and the lines no table took are text blocks
+(blank lines end a paragraph).
 
 Each table carries the nearest text lines before it as ``context`` (titles, unit notes (単位) and
 goal headings live there) and the text lines after it as ``following`` (notes).
+
+``parts_to_items`` is the PDF reader's route for the text lines between the tables it found:
+lines with cells at wide gaps (its own cells, no tabs) form tables as tab rows do.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from extractors.model.document import Line, TextBlock
 from extractors.model.table import RowSource, Table, TableCell
 from extractors.normalize.periods import find_periods
+from extractors.tables.text_base import TextTableStrategy, table_span
+from extractors.tables.text_layout import LAYOUT, LayoutStrategy
+from extractors.tables.text_score import table_score
+from extractors.tables.text_tsv import TabsStrategy
 
 CONTEXT_LINES = 8
 FOLLOWING_LINES = 20
@@ -26,9 +34,52 @@ YEAR_HINT_LINES = 400
 TABS = "tabs"
 
 
-def lines_to_items(lines: Sequence[Line], *, min_rows: int = 1) -> tuple[TextBlock | Table, ...]:
+TEXT_STRATEGIES: Mapping[str, TextTableStrategy] = {TABS: TabsStrategy(), LAYOUT: LayoutStrategy()}
+
+
+def lines_to_items(lines: Sequence[Line], strategies: Mapping[str, TextTableStrategy] = TEXT_STRATEGIES) -> tuple[TextBlock | Table, ...]:
     """Text blocks and tables in reading order; tables numbered in order, with their context."""
-    return parts_to_items([list(lines)], min_rows=min_rows)
+    candidates = [table for strategy in strategies.values() for table in strategy.find_tables(lines)]
+    return attach_context(regions_to_items(lines, choose_text_tables(candidates)))
+
+
+def choose_text_tables(candidates: Sequence[Table]) -> list[Table]:
+    """Per region of lines, the candidate with the best structure score (``table_score``; a
+    candidate no other overlaps needs none); a candidate overlapping one already chosen is
+    dropped. In document order."""
+    spans_of = [table_span(t) for t in candidates]
+    contested = {k for k, (a, b) in enumerate(spans_of) for j, (c, d) in enumerate(spans_of) if j != k and not (b < c or d < a)}
+    scores = [table_score(t) if k in contested else t.confidence for k, t in enumerate(candidates)]
+    chosen: list[Table] = []
+    spans: list[tuple[int, int]] = []
+    for k in sorted(range(len(candidates)), key=lambda k: (-scores[k], spans_of[k])):
+        table = candidates[k]
+        first, last = table_span(table)
+        if all(last < a or first > b for a, b in spans):
+            chosen.append(table)
+            spans.append((first, last))
+    return sorted(chosen, key=table_span)
+
+
+def regions_to_items(lines: Sequence[Line], tables: Sequence[Table]) -> list[TextBlock | Table]:
+    """The tables at their place and the lines outside them as text blocks (a blank line, or a
+    table, ends a block)."""
+    starts = {table_span(t)[0]: t for t in tables}
+    inside = {n for t in tables for n in range(table_span(t)[0], table_span(t)[1] + 1)}
+    items: list[TextBlock | Table] = []
+    block: list[Line] = []
+    for line in lines:
+        if line.number in inside or line.is_blank:
+            if block:
+                items.append(TextBlock(lines=tuple(block)))
+            block = []
+            if line.number in starts:
+                items.append(starts[line.number])
+            continue
+        block.append(line)
+    if block:
+        items.append(TextBlock(lines=tuple(block)))
+    return items
 
 
 def parts_to_items(parts: Sequence[Sequence[Line] | Table], *, min_rows: int = 2) -> tuple[TextBlock | Table, ...]:
