@@ -182,6 +182,19 @@ def is_group_row(row: Sequence[str]) -> bool:
     return len(set(filled)) == 1 and outline_rank(filled[0]) is not None
 
 
+def heads_rows_below(slots: Sequence[Sequence[str]], r: int) -> bool:
+    """A group row with rows of its group below: the next row is no group row of its level (a
+    list of marked items, ``① …`` ``② …``, is rows, not groups)."""
+    if not is_group_row(slots[r]) or r + 1 >= len(slots):
+        return False
+    below = slots[r + 1]
+    if not is_group_row(below):
+        return True
+    rank_below = outline_rank(next(c for c in below if c))
+    rank = outline_rank(next(c for c in slots[r] if c))
+    return rank_below is not None and rank is not None and rank_below > rank
+
+
 def column_is_numbering(header: Sequence[str], cells: Sequence[str]) -> bool:
     """A column of row numbers: headed No / 番号, or 1, 2, 3 … down the rows."""
     if any(NUMBER_HEADER_RE.match(h.replace(" ", "")) for h in header if h):
@@ -294,7 +307,7 @@ def slots_to_row_paths(
     groups: tuple[tuple[int | None, str], ...] = ()  # group rows (one label across the row) in force
     for r in range(header_rows, len(slots)):
         row = slots[r]
-        if is_group_row(row):
+        if heads_rows_below(slots, r):
             text = next(c for c in row if c)
             groups, above = push_outline(groups, text, label_text(text)), {}
             paths.append(tuple(label for _, label in groups))
@@ -302,6 +315,8 @@ def slots_to_row_paths(
         texts = {c: row[c] for c in range(stub_columns) if row[c] and (r, c) not in skip}
         grouping = [c for c in texts if c not in numbering]
         first = min(grouping, default=stub_columns)
+        ranks = [rank for c in grouping if (rank := outline_rank(texts[c])) is not None]
+        groups = tuple(g for g in groups if g[0] is not None and g[0] < min(ranks, default=len(OUTLINE_MARKERS)))
         kept = {c: stack for c, stack in above.items() if c < first and c not in numbering}
         for c, text in texts.items():
             kept[c] = push_outline(above.get(c, ()) if c in grouping else (), text, label_text(text))
