@@ -62,6 +62,7 @@ from xml.sax.saxutils import escape
 from .fixture_generator import CATEGORIES, MARK, MUNICIPALITIES, PROJECT_WORDS
 
 SUBSET_DIR = Path(__file__).resolve().parent / "fixtures" / "fuzz"
+FLOORS_FILE = Path(__file__).resolve().parent / "fuzz_floors.json"  # recorded scores of the subset's renderings
 SOFT_BREAK = "\x1f"  # where a cell may break its line: a newline under ``line_breaks``, nothing otherwise
 
 FAMILIES = ("participation", "catalog", "timeseries")
@@ -1723,7 +1724,42 @@ def score(variant: Variant, extraction: dict[str, list], form: str | None = None
 # --- command line ----------------------------------------------------------------------------------------------
 
 
+def rendering_id(variant: Variant, form: str) -> str:
+    return f"{variant.name}[{form}]"
+
+
+def measure_subset(folder: Path = SUBSET_DIR) -> dict[str, dict[str, float | int]]:
+    """Each committed rendering's main measure: accuracy and wrong cells left unflagged."""
+    out: dict[str, dict[str, float | int]] = {}
+    for variant, truth, forms in load_rendered(folder):
+        for form in forms:
+            main = score(variant, extract_file(form_path(folder, variant.name, form)), form, truth)[FAMILY_MEASURE[variant.family]]
+            out[rendering_id(variant, form)] = {"accuracy": round(main.accuracy, 4), "wrong_unflagged": main.wrong_unflagged}
+    return out
+
+
+def record_floors(path: Path = FLOORS_FILE) -> None:
+    """Write the subset's measured scores as the floors ``tests/test_layout_fuzz.py`` holds
+    keikaku to; says which renderings got worse than the floors recorded before."""
+    before = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    now = measure_subset()
+    for key, measured in sorted(now.items()):
+        old = before.get(key)
+        if old and (measured["accuracy"] < old["accuracy"] or measured["wrong_unflagged"] > old["wrong_unflagged"]):
+            print(f"worse than recorded: {key} {old} -> {measured}")
+    path.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    met = sum(1 for key, m in now.items() if m["accuracy"] >= TARGETS[key_measure(key)] and m["wrong_unflagged"] == 0)
+    print(f"recorded {len(now)} renderings to {path}; {met} meet the issue's targets")
+
+
+def key_measure(key: str) -> str:
+    return FAMILY_MEASURE[key.split("-", 1)[0]]
+
+
 def main(argv: Sequence[str]) -> None:
+    if "--floors" in argv:
+        record_floors()
+        return
     if "--subset" in argv:
         write_subset()
         return
@@ -1734,7 +1770,7 @@ def main(argv: Sequence[str]) -> None:
         render_variants(chosen, out)
         print(f"rendered {len(chosen)} variants with every form to {out}")
         return
-    sys.exit("usage: python -m tests.layout_fuzzer --subset | --render DIR [VARIANT...]")
+    sys.exit("usage: python -m tests.layout_fuzzer --subset | --floors | --render DIR [VARIANT...]")
 
 
 if __name__ == "__main__":
