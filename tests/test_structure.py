@@ -196,3 +196,25 @@ def test_a_mark_matrix_has_its_names_as_header_rows_and_marks_as_data() -> None:
     assert (structure.header_rows, structure.stub_columns) == (3, 2)
     assert structure.column_paths[3] == ("賛否状況", "会派A", "鈴木")
     assert [(d.row_path, d.text) for d in structure.data if d.column == 3] == [(("議案", "第1号"), "×"), (("議案", "第2号"), "〇")]
+
+
+def test_columns_derived_from_amounts_take_their_unit_from_the_arithmetic() -> None:
+    # The unit is printed only over the two budget columns; 増減 is their difference and the
+    # 財源内訳 columns add up to this year's amount, so they are 千円 too; 伸び率 is neither.
+    text = (
+        "事業名\t前年度予算額（千円）\t本年度予算額（千円）\t増減\t伸び率\t財源内訳\t\t\n"
+        "\t\t\t\t\t国\t県\t一般財源\n"
+        "道路維持費\t1,200\t1,000\t△ 200\t-16.7\t300\t\t700\n"
+        "保育所運営費\t5,000\t5,500\t500\t10.0\t2,000\t1,000\t2,500\n"
+        "図書館管理費\t800\t900\t100\t12.5\t\t\t900\n"
+    )
+    structure = table_to_structure(table_of(text))
+    assert structure.column_units[1:] == ("千円", "千円", "千円", None, "千円", "千円", "千円")
+
+
+def test_a_column_that_does_not_add_up_keeps_no_unit() -> None:
+    text = (
+        "事業名\t本年度予算額（千円）\t財源内訳\t\n\t\t国\t県\n"
+        "道路維持費\t1,000\t300\t200\n保育所運営費\t5,500\t2,000\t1,000\n図書館管理費\t900\t10\t20\n"
+    )
+    assert table_to_structure(table_of(text)).column_units[1:] == ("千円", None, None)

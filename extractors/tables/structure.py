@@ -30,6 +30,7 @@ from extractors.model.table import Table, TableCell
 from extractors.normalize.amounts import UNIT_WORDS
 from extractors.normalize.periods import era_year_to_western, find_periods, parse_period
 from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
+from extractors.tables.column_units import derived_column_units
 from extractors.tables.grid import LEADING_UNIT_RE, cell_to_text, is_period_label, is_placeholder_text, is_value_text
 
 MAX_HEADER_ROWS = 6
@@ -717,6 +718,7 @@ def table_to_structure(table: Table) -> Structure:
     column_units = [
         column_unit(path, units) or column_printed_unit([row[c] for row in slots[header_rows:]]) for c, path in enumerate(column_paths)
     ]
+    column_units = derived_column_units(slots, header_rows, stub_columns, column_paths, column_units)
     aggregate_rows = frozenset(r for r, path in enumerate(row_paths) if path and is_aggregate_label(path[-1]))
     aggregate_columns = frozenset(c for c, path in enumerate(column_paths) if c >= stub_columns and path and is_aggregate_label(path[-1]))
     title_line = context_to_title_line(table.context)
