@@ -16,13 +16,15 @@ cells) holds:
   the document's title, or gave a table without a period axis, is checked only when the row has
   a period).
 
-Run ``python -m tests.real_corpus`` for the score per document and every key that is wrong,
-with the nearest row keikaku gave.
+Run ``python -m tests.real_corpus`` for the score per document (``-v``: every key that is wrong,
+with the nearest row keikaku gave); ``--floors`` records the keys right now as the floor the tests
+hold keikaku to (``tests/real/floors.json``).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sys
 import unicodedata
@@ -39,8 +41,13 @@ TITLE_PERIOD_RE = re.compile(r"title|heading|caption|from the (?:page|document|c
 STATUS_BY_MARK = {"●": "existing", "○": "new", "〇": "new", "◯": "new"}
 
 
+DIGIT_GROUP_RE = re.compile(r"(?<=\d),(?=\d{3})")
+
+
 def norm(text: object) -> str:
-    return MARKS_RE.sub("", unicodedata.normalize("NFKC", str(text or ""))).lower()
+    """Labels compared without spacing, note marks, path separators and digit-group commas
+    (``1,000万円以上`` keyed as ``1000万円以上``)."""
+    return DIGIT_GROUP_RE.sub("", MARKS_RE.sub("", unicodedata.normalize("NFKC", str(text or "")))).lower()
 
 
 @dataclass(frozen=True)
@@ -256,7 +263,33 @@ def summarize(scores: Iterable[DocumentScore]) -> tuple[int, int]:
     return sum(s.right for s in scores), sum(s.total for s in scores)
 
 
+FLOORS_FILE = REAL / "floors.json"  # per document, the keys (line numbers) keikaku got right when recorded
+
+
+def key_line(result: KeyResult) -> int:
+    return result.key.line
+
+
+def record_floors() -> None:
+    """Write the keys each document gets right as the floor ``tests/test_real_corpus.py`` holds
+    keikaku to; name the keys that were right before and are no longer."""
+    before = json.loads(FLOORS_FILE.read_text(encoding="utf-8")) if FLOORS_FILE.exists() else {}
+    now = {}
+    for slug in documents():
+        if slug in negative_documents():
+            continue
+        now[slug] = sorted(key_line(r) for r in score_document(slug).results if r.right)
+        lost = sorted(set(before.get(slug, ())) - set(now[slug]))
+        if lost:
+            print(f"{slug}: keys {lost} were right and are no longer")
+    FLOORS_FILE.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"recorded {sum(len(v) for v in now.values())} right keys of {len(now)} documents to {FLOORS_FILE}")
+
+
 def main(argv: Sequence[str]) -> None:
+    if "--floors" in argv:
+        record_floors()
+        return
     slugs = [a for a in argv if not a.startswith("-")] or documents()
     verbose = "-v" in argv
     scores = []

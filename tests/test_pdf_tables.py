@@ -208,3 +208,15 @@ def test_stitch_drops_repeated_header_and_joins_a_cut_merged_cell() -> None:
     ]
     assert next(c for c in joined.cells if c.text == "福祉").row_span == 3
     assert joined.pages == (1, 2)
+
+
+def test_tables_side_by_side_each_take_their_own_caption() -> None:
+    # A survey's respondents page (tests/real/, 福井県): one line prints ○居住地 over the left
+    # table and ○世帯構成 over the right one; each table is titled by the caption over it.
+    from extractors.tables.structure import table_to_structure
+
+    path = FIXTURES.parent / "real" / "fukui-vision-survey-r7-respondents.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    titles = {table_to_structure(t).title for t in parsed.tables if t.page == 1 and t.strategy == "ruled"}
+    assert {"○居住地", "○世帯構成", "○年齢", "○共働き(配偶者がいる方のみ)"} <= titles

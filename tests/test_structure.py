@@ -218,3 +218,17 @@ def test_a_column_that_does_not_add_up_keeps_no_unit() -> None:
         "道路維持費\t1,000\t300\t200\n保育所運営費\t5,500\t2,000\t1,000\n図書館管理費\t900\t10\t20\n"
     )
     assert table_to_structure(table_of(text)).column_units[1:] == ("千円", None, None)
+
+
+def test_age_classes_are_row_labels_not_values() -> None:
+    text = "\t送付数\t回答数\n10代\t140\t50\n20代\t561\t132\n70代～\t769\t473\n計\t1,470\t655\n"
+    structure = table_to_structure(table_of(text))
+    assert structure.stub_columns == 1
+    assert structure.row_paths[1:] == (("10代",), ("20代",), ("70代~",), ("計",))  # NFKC: ～ is ~
+
+
+def test_a_spaced_out_month_is_no_outline_marker() -> None:
+    # Months not yet reported print empty rows; 3 月 is a period, not a group heading over 合計.
+    text = "種別\t燃やすごみ\n2 月\t\n3 月\t\n合 計\t5,654.60\n"
+    assert outline_rank("3 月") is None
+    assert table_to_structure(table_of(text)).row_paths[-1] == ("合計",)

@@ -61,6 +61,7 @@ class Table:
     rows: tuple[RowSource, ...]  # one per grid row
     index: int = 0  # position among the document's tables (0-based), its id in ``cells``
     context: tuple[str, ...] = ()  # text lines above it, nearest last
+    caption: str = ""  # words printed just above it over its columns (PDF): its own part of a caption line shared with a table beside it
     following: tuple[str, ...] = ()  # text lines below it, nearest first
     heading: tuple[str, ...] = ()  # the document's first text lines (its title: 令和8年度 …予算書)
     year_hint: int | None = None  # the middle year the document's text names: the era of a bare 29年度

@@ -35,6 +35,7 @@ from schemas.quality import Code
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
 DEDUPE_TOLERANCE = 1.0  # points: the same glyph drawn again this close is fake bold (pdfplumber's default)
+CAPTION_GAP = 1.5  # a caption sits within this many of its own line heights above its table
 CELL_GAP_FACTOR = 1.5  # a gap wider than this many character widths starts a new cell
 MARGIN_BAND = 0.08  # share of the page height, top and bottom, where running headers/footers live
 PAGE_NUMBER_RE = re.compile(r"^(?:[-‐－―—–]\s*\d{1,4}\s*[-‐－―—–]|\d{1,4}(?:\s*/\s*\d{1,4})?|[Pp]\.?\s*\d{1,4})$")
@@ -255,6 +256,7 @@ def page_to_items(page: object, *, text_route: bool = True) -> list[Item]:
     if tables:
         words = [w for w in words if not any(word_in_box(w, t.bbox) for t in tables)]
         tables, words = absorb_clipped_overflow(tables, words)
+        tables = [replace(t, caption=words_to_caption(words, t.bbox)) for t in tables]
     items: list[Item] = [
         TextItem(cells=tuple(cells), bbox=bbox, page=page.page_number)  # type: ignore[attr-defined]
         for cells, bbox in map(words_to_cells, words_to_line_groups(words))
@@ -420,7 +422,20 @@ def found_to_table(found: FoundTable, lines: Sequence[Line]) -> Table:
         for c in found.cells
     )
     rows = tuple(RowSource(page=line.page, first_line=line.number, last_line=line.number, bbox=line.bbox) for line in lines)
-    return Table(cells=cells, n_rows=found.n_rows, n_columns=found.n_columns, strategy=found.strategy, confidence=found.confidence, rows=rows)
+    return Table(cells=cells, n_rows=found.n_rows, n_columns=found.n_columns, strategy=found.strategy, confidence=found.confidence, rows=rows, caption=found.caption)
+
+
+def words_to_caption(words: list[dict], box: BBox) -> str:
+    """The words of the line just above a table (within about a line's height) that are printed
+    over its columns: two tables side by side under one line of captions (``○居住地  ○世帯構成``)
+    each get their own, which reading order alone would give as one line to both."""
+    above = [w for w in words if w["bottom"] <= box.top + LINE_TOLERANCE and box.top - w["bottom"] <= CAPTION_GAP * (w["bottom"] - w["top"])]
+    if not above:
+        return ""
+    nearest = max(w["bottom"] for w in above)
+    line = sorted((w for w in above if nearest - w["bottom"] <= LINE_TOLERANCE), key=lambda w: w["x0"])
+    over = [w for w in line if box.x0 - LINE_TOLERANCE <= (w["x0"] + w["x1"]) / 2 <= box.x1]
+    return " ".join(w["text"] for w in over)
 
 
 def word_in_box(word: dict, box: BBox) -> bool:

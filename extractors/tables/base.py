@@ -45,6 +45,7 @@ class FoundTable:
     confidence: float
     pages: tuple[int, ...]
     column_edges: tuple[float, ...] = ()  # x of the column boundaries, for stitching
+    caption: str = ""  # the words printed just above it, over its columns (``○居住地``)
 
     def row_texts(self, row: int) -> list[str]:
         """The row as text extractions print it: a merged cell's text on its first row and

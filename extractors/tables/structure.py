@@ -146,9 +146,13 @@ def is_axis_label(text: str) -> bool:
     return is_period_label(text) or is_month_label(compact) or bool(ERA_LESS_YEAR_RE.fullmatch(compact))
 
 
+AGE_CLASS_RE = re.compile(r"\d{1,3}歳?代(?:以上|以下|前半|後半)?[～~]?|\d{1,3}歳(?:以上|未満|以下)|\d{1,3}[～~\-－]\d{1,3}歳")
+
+
 def is_data_value(text: str) -> bool:
-    """A value a data cell holds: an amount that is not a period label."""
-    return is_value_text(text) and not is_axis_label(text)
+    """A value a data cell holds: an amount that is not a period label nor an age class
+    (``10代``, ``70代～``, ``65歳以上``, ``15～64歳``: the labels of an age axis)."""
+    return is_value_text(text) and not is_axis_label(text) and not AGE_CLASS_RE.fullmatch(text.replace(" ", ""))
 
 
 # --- header rows and stub columns -----------------------------------------------------------------------
@@ -276,6 +280,8 @@ OUTLINE_MARKERS: tuple[re.Pattern[str], ...] = (
 def outline_rank(text: str) -> int | None:
     """How deep an outline marker puts a label (None: no marker); ``text`` as printed (the
     space after a kana marker tells it from a word), then without letter spacing (``う ち``)."""
+    if is_axis_label(strip_spacing(text)):  # ``3 月``, ``28 年``: a period printed spaced out, no marker
+        return None
     for candidate in (text, strip_spacing(text)):
         rank = next((rank for rank, pattern in enumerate(OUTLINE_MARKERS) if pattern.match(candidate)), None)
         if rank is not None:

@@ -118,7 +118,10 @@ def attach_context(items: list[TextBlock | Table]) -> tuple[TextBlock | Table, .
             if isinstance(later, Table):
                 break
             following.extend(line.text for line in later.lines if not line.is_blank)
-        out.append(replace(item, index=index, context=tuple(recent_text[-CONTEXT_LINES:]), following=tuple(following[:FOLLOWING_LINES]), heading=heading, year_hint=hint))
+        context = tuple(recent_text[-CONTEXT_LINES:])
+        if item.caption and (not context or context[-1].replace("\t", " ") != item.caption):
+            context = (*context[1 - CONTEXT_LINES :], item.caption)
+        out.append(replace(item, index=index, context=context, following=tuple(following[:FOLLOWING_LINES]), heading=heading, year_hint=hint))
         index += 1
     return tuple(out)
 
