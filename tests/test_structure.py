@@ -232,3 +232,33 @@ def test_a_spaced_out_month_is_no_outline_marker() -> None:
     text = "種別\t燃やすごみ\n2 月\t\n3 月\t\n合 計\t5,654.60\n"
     assert outline_rank("3 月") is None
     assert table_to_structure(table_of(text)).row_paths[-1] == ("合計",)
+
+
+@pytest.mark.parametrize(
+    ("label", "period"),
+    [
+        ("平成24年", "2012"),
+        ("令和4年度当初予算", "FY2022"),
+        ("住民基本台帳人口(令和6年1月1日)", None),
+        ("令和8年3月に協定が締結され、課題整理などに連携して取り組むこととしている。", None),
+    ],
+)
+def test_a_label_names_a_period_only_when_it_is_about_it(label: str, period: str | None) -> None:
+    from extractors.tables.structure import label_period
+
+    assert label_period(label, default_fiscal=False) == period
+
+
+@pytest.mark.parametrize(
+    ("text", "main"),
+    [("(債)35,700", "35,700"), ("（県）▲1,000", "▲1,000"), ("1件 (R4実績)", "1件"), ("千円2,050", "2,050千円"), ("(1)5", "(1)5")],
+)
+def test_the_value_of_a_cell_without_its_tag_and_note(text: str, main: str) -> None:
+    from extractors.tables.grid import value_main
+
+    assert value_main(text) == main
+
+
+def test_a_relative_year_that_begins_a_compound_names_no_period() -> None:
+    # 翌年度繰越財源 (carried over to the next year) is a measure of the settled year, not FY+1.
+    assert axis_to_periods([("翌年度繰越財源",), ("前年度予算額",)], True, (2021, True)) == [None, "FY2020"]

@@ -104,11 +104,16 @@ def join_spaced_number(text: str) -> str:
     return text
 
 
+# ``(債)35,700``: a one- or two-character tag before a number says where it comes from (地方債, 国, 県).
+LEADING_TAG_RE = re.compile(r"^[(（][一-龥]{1,2}[)）]\s*(?=[▲△+\-−－]?\d)")
+
+
 def value_main(text: str) -> str:
-    """The value part of a cell, its trailing note removed (``1件 (R4実績)`` -> ``1件``), a unit
+    """The value part of a cell, its leading tag and trailing note removed (``(債)35,700`` ->
+    ``35,700``, ``1件 (R4実績)`` -> ``1件``), a unit
     printed above the number moved after it (``千円2,050,134`` -> ``2,050,134千円``), digits the
     PDF spaced out joined (``6 18,941`` -> ``618,941``)."""
-    main = join_spaced_number(split_value_note(text)[0])
+    main = join_spaced_number(split_value_note(LEADING_TAG_RE.sub("", text, count=1))[0])
     leading = LEADING_UNIT_RE.match(main)
     if leading and leading["unit"] in UNIT_WORDS:
         return leading["number"] + leading["unit"]

@@ -39,7 +39,7 @@ CONTEXT_UNIT_LINES = 3  # a 単位 note further up belongs to another table
 MONTH_RE = re.compile(r"^(\d{1,2})\s*月\s*(?:分|末|中)?$")
 # A year named relative to the document's own (本年度 of a 令和8年度 budget is FY2026); not a
 # comparison heading (前年度比, 前年度対比, 前年比較 name a change, not a period).
-RELATIVE_YEAR_RE = re.compile(r"^[(（]?(?P<word>前々|前前|本|当|今|前|昨|翌|次)(?P<kind>年度|年)(?!比|対比|比較|増減|差|との)")
+RELATIVE_YEAR_RE = re.compile(r"^[(（]?(?P<word>前々|前前|本|当|今|前|昨|翌|次)(?P<kind>年度|年(?!度))(?!比|対比|比較|増減|差|との|繰越|繰入|以降|から|へ)")
 RELATIVE_OFFSETS = {"前々": -2, "前前": -2, "本": 0, "当": 0, "今": 0, "前": -1, "昨": -1, "翌": 1, "次": 1}
 ERA_LESS_YEAR_RE = re.compile(r"^(元|\d{1,2})\s*(年度|年)")
 ERA_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR](?=\.?\d))")
@@ -564,12 +564,14 @@ def label_period(part: str, default_fiscal: bool) -> str | None:
     """The period a heading or row label names: the label starts with a period (``平成24年``,
     ``令和4年度当初予算``, ``(参考)令和4年度の人件費率``) or is short (``初年度 H27 (2015)``), not
     a sentence or a measure that mentions one on the way (``住民基本台帳人口(令和6年1月1日)``,
-    ``…令和8年4月分~``)."""
+    ``…令和8年4月分~``, ``令和8年3月に協定が締結され、…。``)."""
     text = LEADING_NOTE_RE.sub("", cell_to_text(part), count=1)
     found = find_periods(text, default_fiscal=default_fiscal)
     if not found:
         return None
     span, period = found[0]
+    if "。" in text or text.count("、") > 1:  # a sentence that starts with a date (令和8年3月に…締結され、…)
+        return None
     return period or None if text.find(span) <= 1 or len(text) <= SHORT_LABEL else None
 
 
