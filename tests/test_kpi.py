@@ -411,3 +411,29 @@ def test_targets_stated_in_a_line(line: str, expected: tuple[str, ...] | None) -
     assert found is not None
     name, base, target = found
     assert (name, str(base.value), base.period, str(target.value), target.period) == expected
+
+
+def test_targets_stated_as_a_block_of_lines_with_the_value_reached() -> None:
+    # As a 広報 prints its strategy's review: the indicator on its own line, its values below,
+    # the value reached after; a baseline printed as － is no value, and a KPI line with only an
+    # achievement rate (指標達成度) is no target.
+    from extractors.content.kpi import items_to_stated_targets
+
+    text = (
+        "◇基本目標1：「村の振興の要となる高校の機能強化」\n"
+        "◆数値指標：「高校入学者数」\n"
+        "…現状値（2014）40人／目標値（2019）40人\n"
+        "→【最終値38人】\n"
+        "KPI「中学校訪問実施校数」 →【指標達成度100％】\n"
+        "◆数値指標：「村づくり事業数」\n"
+        "…現状値（2014）－／目標値（2019）2事業\n"
+    )
+    document = read_document(text.encode("utf-8"), "t.txt")
+    assert not isinstance(document, ReadFailure)
+    rows = items_to_stated_targets("d", document.items, 0)
+    got = [(r.indicator, r.baseline_value, r.baseline_period, r.target_value, r.target_period, r.actual_value) for r in rows]
+    assert got == [
+        ("高校入学者数", Decimal(40), "2014", Decimal(40), "2019", Decimal(38)),
+        ("村づくり事業数", None, "2014", Decimal(2), "2019", None),
+    ]
+    assert rows[0].goal and "高校の機能強化" in rows[0].goal

@@ -571,25 +571,78 @@ def line_to_stated_target(line: str) -> tuple[str, Reading, Reading] | None:
     return strip_spacing(match["name"].strip()), readings[0], readings[1]
 
 
+# The same as a block of lines (a 広報 or report): the indicator named on its own line, then its
+# values, then the value reached:
+#   ◆数値指標：「高校入学者数」
+#   …現状値（2014）40人／目標値（2019）40人
+#   →【最終値40人】
+NAMED_INDICATOR_RE = re.compile(r"(?:数値指標|数値目標|重要業績評価指標|KPI|指標)\s*[：:]?\s*[「『](?P<name>[^」』]{2,40})[」』]")
+STATED_PAIR_RE = re.compile(
+    rf"(?:現状値|基準値|策定時)\s*[（(](?P<base_period>[^（()）]{{2,20}})[)）]\s*[：:]?\s*(?P<base>{_STATED_VALUE}?|[－―ー\-]|なし)\s*[／/、,・]?\s*"
+    rf"(?:目標値|目標)\s*[（(](?P<target_period>[^（()）]{{2,20}})[)）]\s*[：:]?\s*(?P<target>{_STATED_VALUE})"
+)
+FINAL_VALUE_RE = re.compile(rf"【\s*(?:最終値|実績値?)\s*[：:]?\s*(?P<actual>{_STATED_VALUE}?)\s*】")
+
+
+def line_to_stated_pair(line: str) -> tuple[Reading, Reading] | None:
+    """(baseline, target) of a line ``現状値（2014）40人／目標値（2019）40人``."""
+    match = STATED_PAIR_RE.search(cell_to_text(line))
+    if match is None:
+        return None
+    readings = []
+    for value, period_text in ((match["base"], match["base_period"]), (match["target"], match["target_period"])):
+        period = parse_period(period_text)
+        reading, problem = cell_to_reading(value.strip(), period)
+        if problem or period is None:
+            return None
+        readings.append(reading)
+    return (readings[0], readings[1]) if readings[1].value is not None else None  # a baseline may be printed as －
+
+
+def line_to_final_value(line: str) -> Reading | None:
+    """The value reached, ``【最終値40人】`` (no period printed)."""
+    match = FINAL_VALUE_RE.search(cell_to_text(line))
+    if match is None:
+        return None
+    reading, problem = cell_to_reading(match["actual"].strip(), None)
+    return replace(reading, text=match[0]) if problem is None and reading.value is not None else None
+
+
 def items_to_stated_targets(doc_id: str, items: Sequence[TextBlock | Table], first_row: int) -> list[IndicatorRow]:
-    """Targets stated in the text (not in a table), with the goal heading in force above them."""
-    rows = []
+    """Targets stated in the text (not in a table), with the goal heading in force above them:
+    one line each, or a block whose values follow the line naming the indicator."""
+    rows: list[IndicatorRow] = []
     goal: str | None = None
-    for item in items:
-        if not isinstance(item, TextBlock):
-            continue
-        for line in item.lines:
-            goal = lines_to_goal([line.text]) or goal
-            found = line_to_stated_target(line.text)
-            if found is None:
-                continue
+    named: str | None = None  # the indicator named last, until its values are read
+    reaching: int | None = None  # the row a 最終値 below still belongs to (until another indicator is named)
+    for line in (line for item in items if isinstance(item, TextBlock) for line in item.lines):
+        goal = lines_to_goal([line.text]) or goal
+        found = line_to_stated_target(line.text)
+        if found is not None:
             name, base, target = found
-            rows.append(IndicatorRow(
-                doc_id=doc_id, row=first_row + len(rows), goal=goal, indicator=name,
-                baseline_value=base.value, baseline_unit=base.unit, baseline_period=base.period, baseline_text=base.text,
-                target_value=target.value, target_unit=target.unit, target_period=target.period, target_text=target.text,
-            ))  # fmt: skip
+            rows.append(stated_row(doc_id, first_row + len(rows), goal, name, base, target))
+            reaching = None
+            continue
+        naming = NAMED_INDICATOR_RE.search(cell_to_text(line.text))
+        if naming:
+            named, reaching = strip_spacing(naming["name"]), None
+        pair = line_to_stated_pair(line.text)
+        if pair is not None and named:
+            rows.append(stated_row(doc_id, first_row + len(rows), goal, named, *pair))
+            named, reaching = None, len(rows) - 1
+        final = line_to_final_value(line.text)
+        if final is not None and reaching is not None:
+            rows[reaching] = replace(rows[reaching], actual_value=final.value, actual_unit=final.unit, actual_text=final.text)
+            reaching = None
     return rows
+
+
+def stated_row(doc_id: str, row: int, goal: str | None, name: str, base: Reading, target: Reading) -> IndicatorRow:
+    return IndicatorRow(
+        doc_id=doc_id, row=row, goal=goal, indicator=name,
+        baseline_value=base.value, baseline_unit=base.unit, baseline_period=base.period, baseline_text=base.text,
+        target_value=target.value, target_unit=target.unit, target_period=target.period, target_text=target.text,
+    )  # fmt: skip
 
 
 class KpiExtractor(Extractor):

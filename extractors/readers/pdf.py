@@ -28,6 +28,7 @@ from statistics import median
 from extractors.model.document import BBox, Cell, Document, Line, Page, TextBlock
 from extractors.model.table import RowSource, Table, TableCell
 from extractors.readers import FileIdentity, ReadFailure
+from extractors.readers.columns import gutter_of, reading_order, split_at_gutter
 from extractors.tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
 from extractors.tables.base import chars_to_text
 from extractors.tables.text import parts_to_items
@@ -257,12 +258,16 @@ def page_to_items(page: object, *, text_route: bool = True) -> list[Item]:
         words = [w for w in words if not any(word_in_box(w, t.bbox) for t in tables)]
         tables, words = absorb_clipped_overflow(tables, words)
         tables = [replace(t, caption=words_to_caption(words, t.bbox)) for t in tables]
+    lines = words_to_line_groups(words)
+    gutter = gutter_of(lines, float(page.width))  # type: ignore[attr-defined]
+    if gutter is not None:
+        lines = split_at_gutter(lines, gutter)
     items: list[Item] = [
         TextItem(cells=tuple(cells), bbox=bbox, page=page.page_number)  # type: ignore[attr-defined]
-        for cells, bbox in map(words_to_cells, words_to_line_groups(words))
+        for cells, bbox in map(words_to_cells, lines)
     ]
     items.extend(tables)
-    return sorted(items, key=lambda item: (item.bbox.top, item.bbox.x0))
+    return [items[k] for k in reading_order([(i.bbox.x0, i.bbox.top, i.bbox.x1, i.bbox.bottom) for i in items], gutter)]
 
 
 def page_without_duplicate_glyphs(page: object) -> object:
