@@ -262,3 +262,20 @@ def test_the_value_of_a_cell_without_its_tag_and_note(text: str, main: str) -> N
 def test_a_relative_year_that_begins_a_compound_names_no_period() -> None:
     # 翌年度繰越財源 (carried over to the next year) is a measure of the settled year, not FY+1.
     assert axis_to_periods([("翌年度繰越財源",), ("前年度予算額",)], True, (2021, True)) == [None, "FY2020"]
+
+
+@pytest.mark.parametrize(
+    "lower",
+    [
+        "\t0～14歳\t15～64歳\t65歳以上\t小計\t0～14歳\t15～64歳\t65歳以上\t小計\t",  # groups closed by 小計
+        "\t0～14歳\t15～64歳\t65歳以上\t0～14歳\t15～64歳\t65歳以上\t",  # groups repeating their labels
+    ],
+)
+def test_a_group_heading_printed_over_the_middle_of_its_columns_heads_them_all(lower: str) -> None:
+    n = lower.count("\t") - 1
+    half = n // 2
+    upper = "年\t" + "\t".join("男" if c == 2 else "女" if c == half + 2 else "" for c in range(1, n + 1)) + "\t総数"
+    body = "H23\t" + "\t".join(str(100 + c) for c in range(n)) + "\t999"
+    paths = table_to_structure(table_of(f"{upper}\n{lower}総数\n{body}\n")).column_paths
+    assert paths[1] == ("男", "0~14歳") and paths[half] == ("男", paths[half][-1])
+    assert paths[half + 1] == ("女", "0~14歳") and paths[n] == ("女", paths[n][-1])

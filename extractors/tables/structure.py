@@ -240,6 +240,41 @@ def is_unit_note(text: str) -> bool:
     return bool(note_to_units(text))
 
 
+def fill_slots(rows: Sequence[Sequence[str]], filled: dict[tuple[int, int], str]) -> list[list[str]]:
+    out = [list(row) for row in rows]
+    for (r, c), text in filled.items():
+        out[r][c] = text
+    return out
+
+
+def header_over_closed_groups(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> dict[tuple[int, int], str]:
+    """A group heading printed once over the middle of its columns (``男`` over the second of
+    ``0～14歳 | 15～64歳 | 65歳以上 | 小計``) heads the whole group where the row below closes its
+    groups: each ends at a 小計 / 計 column, or the row below repeats its labels group after
+    group. Each upper header row with exactly one label per group then labels all its columns
+    (the slots to fill, with their text)."""
+    out: dict[tuple[int, int], str] = {}
+    if header_rows < 2:
+        return out
+    lowest = slots[header_rows - 1]
+    width = len(lowest)
+    ends = [c for c in range(stub_columns, width) if lowest[c] and is_aggregate_label(label_text(lowest[c]))]
+    if len(ends) < 2:
+        first = label_text(lowest[stub_columns]) if stub_columns < width else ""
+        starts = [c for c in range(stub_columns, width) if first and label_text(lowest[c]) == first]
+        ends = [start - 1 for start in starts[1:]] + ([starts[-1] + starts[1] - starts[0] - 1] if len(starts) >= 2 else [])
+    if len(ends) < 2 or ends[-1] >= width:
+        return out
+    segments = [range(start, end + 1) for start, end in zip([stub_columns, *(e + 1 for e in ends)], ends, strict=False)]
+    for r in range(header_rows - 1):
+        printed = [[c for c in segment if slots[r][c]] for segment in segments]
+        if all(len({slots[r][c] for c in p}) == 1 for p in printed) and any(p[0] != segment[0] for p, segment in zip(printed, segments, strict=True)):
+            for p, segment in zip(printed, segments, strict=True):
+                for c in segment:
+                    out[(r, c)] = slots[r][p[0]]
+    return out
+
+
 def slots_to_column_paths(printed: Sequence[Sequence[str]], slots: Sequence[Sequence[str]], header_rows: int) -> list[tuple[str, ...]]:
     """The header texts above every column, top first. A merged header covers its columns; in
     text extractions a blank header cell with text below it lies under a heading merged from
@@ -708,7 +743,8 @@ def table_to_structure(table: Table) -> Structure:
     printed = table_to_printed_rows(table)
     header_rows = slots_to_header_rows(slots)
     stub_columns = slots_to_stub_columns(slots, header_rows)
-    column_paths = slots_to_column_paths(printed, slots, header_rows)
+    filled = header_over_closed_groups(slots, header_rows, stub_columns)
+    column_paths = slots_to_column_paths(fill_slots(printed, filled), fill_slots(slots, filled), header_rows)
     header_text = " ".join(p for path in column_paths for p in path)
     default_fiscal = table_counts_fiscal_years(header_text, " ".join(table.context[-3:]))
     year = year_context([*reversed(table.context[-3:]), header_text, *table.heading])
