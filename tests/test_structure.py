@@ -279,3 +279,12 @@ def test_a_group_heading_printed_over_the_middle_of_its_columns_heads_them_all(l
     paths = table_to_structure(table_of(f"{upper}\n{lower}総数\n{body}\n")).column_paths
     assert paths[1] == ("男", "0~14歳") and paths[half] == ("男", paths[half][-1])
     assert paths[half + 1] == ("女", "0~14歳") and paths[n] == ("女", paths[n][-1])
+
+
+def test_group_labels_printed_on_their_subtotal_rows_label_the_group_above_a_grand_total() -> None:
+    text = (
+        "\t区分\t平成22年度\t23年度\n\t人件費\t10\t20\n\t扶助費\t5\t5\n義務的経費\t小計\t15\t25\n"
+        "\t普通建設事業費\t7\t8\n投資的経費\t小計\t7\t8\n\t歳出合計\t22\t33\n"
+    )
+    paths = table_to_structure(table_of(text)).row_paths
+    assert paths[1] == ("義務的経費", "人件費") and paths[4] == ("投資的経費", "普通建設事業費") and paths[6] == ("歳出合計",)

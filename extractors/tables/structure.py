@@ -369,6 +369,8 @@ def slots_to_row_paths(
                 if not parts or parts[-1] != label:
                     parts.append(label)
         paths.append(tuple(parts))
+        if grouping and is_aggregate_label(label_text(texts[max(grouping)])) and max(grouping) > 0:
+            above = {}  # a subtotal closes its group: the group's labels go no further down
     return paths
 
 
@@ -386,6 +388,7 @@ def labels_over_closed_groups(
     inner = labels[-1]
     ends = [r for r in range(header_rows, len(slots)) if slots[r][inner] and is_aggregate_label(slots[r][inner])]
     segments = [list(range(start + 1 if i else header_rows, end + 1)) for i, (start, end) in enumerate(zip([header_rows - 1, *ends], ends, strict=False))]
+    segments = [segment for segment in segments if len(segment) > 1]  # a grand total right under a subtotal closes no group
     if len(segments) < 2:
         return labels_printed_at_the_bottom(out, header_rows, labels)
     for c in labels[:-1]:
