@@ -12,20 +12,10 @@ from pathlib import Path
 import pytest
 
 from extractors.model.table import Table
-from extractors.readers import ReadFailure, read_document
 from extractors.tables.text_layout import Column, assign_in_order, is_anchor, line_to_tokens, match_in_order
+from tests.table_helpers import rows_of, tables_of
 
 FUZZ = Path(__file__).resolve().parent / "fixtures" / "fuzz"
-
-
-def tables_of(text: str) -> list[Table]:
-    doc = read_document(text.encode(), "x.txt")
-    assert not isinstance(doc, ReadFailure)
-    return list(doc.tables)
-
-
-def rows_of(table: Table) -> list[str]:
-    return ["|".join(table.row_texts(r)) for r in range(table.n_rows)]
 
 
 WRAPPED_PAGES = """\

@@ -12,16 +12,7 @@ from extractors.model.document import TextBlock
 from extractors.model.table import Table
 from extractors.readers import ReadFailure, read_document
 from extractors.tables.text_tsv import split_quoted
-
-
-def tables_of(text: str) -> list[Table]:
-    doc = read_document(text.encode(), "x.txt")
-    assert not isinstance(doc, ReadFailure)
-    return list(doc.tables)
-
-
-def rows_of(table: Table) -> list[str]:
-    return ["|".join(table.row_texts(r)) for r in range(table.n_rows)]
+from tests.table_helpers import rows_of, tables_of
 
 
 @pytest.mark.parametrize(

@@ -561,14 +561,23 @@ def line_to_stated_target(line: str) -> tuple[str, Reading, Reading] | None:
     match = STATED_TARGET_RE.match(text)
     if match is None:
         return None
+    readings = match_to_readings(match)
+    if readings is None or readings[0].value is None:
+        return None
+    return strip_spacing(match["name"].strip()), *readings
+
+
+def match_to_readings(match: re.Match[str]) -> tuple[Reading, Reading] | None:
+    """The baseline and target a stated-target match names, each with its printed period; a
+    target must be a value (a baseline may be printed as －)."""
     readings = []
     for value, period_text in ((match["base"], match["base_period"]), (match["target"], match["target_period"])):
         period = parse_period(period_text)
         reading, problem = cell_to_reading(value.strip(), period)
-        if problem or reading.value is None or period is None:
+        if problem or period is None:
             return None
         readings.append(reading)
-    return strip_spacing(match["name"].strip()), readings[0], readings[1]
+    return (readings[0], readings[1]) if readings[1].value is not None else None
 
 
 # The same as a block of lines (a 広報 or report): the indicator named on its own line, then its
@@ -589,14 +598,7 @@ def line_to_stated_pair(line: str) -> tuple[Reading, Reading] | None:
     match = STATED_PAIR_RE.search(cell_to_text(line))
     if match is None:
         return None
-    readings = []
-    for value, period_text in ((match["base"], match["base_period"]), (match["target"], match["target_period"])):
-        period = parse_period(period_text)
-        reading, problem = cell_to_reading(value.strip(), period)
-        if problem or period is None:
-            return None
-        readings.append(reading)
-    return (readings[0], readings[1]) if readings[1].value is not None else None  # a baseline may be printed as －
+    return match_to_readings(match)
 
 
 def line_to_final_value(line: str) -> Reading | None:
