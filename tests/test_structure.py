@@ -7,14 +7,8 @@ import pytest
 
 from extractors.model.table import Table
 from extractors.readers import ReadFailure, read_document
-from extractors.tables.structure import (
-    axis_to_periods,
-    is_aggregate_label,
-    note_to_units,
-    outline_rank,
-    table_to_structure,
-    year_context,
-)
+from extractors.tables.axis_periods import axis_to_periods, year_context
+from extractors.tables.structure import is_aggregate_label, note_to_units, outline_rank, table_to_structure
 
 
 def table_of(text: str) -> Table:
@@ -244,7 +238,7 @@ def test_a_spaced_out_month_is_no_outline_marker() -> None:
     ],
 )
 def test_a_label_names_a_period_only_when_it_is_about_it(label: str, period: str | None) -> None:
-    from extractors.tables.structure import label_period
+    from extractors.tables.axis_periods import label_period
 
     assert label_period(label, default_fiscal=False) == period
 

@@ -32,20 +32,10 @@ from extractors.normalize.amounts import parse_amount
 from extractors.normalize.periods import find_periods, parse_period
 from extractors.normalize.textnorm import strip_spacing
 from extractors.tables.aggregates import aggregate_issues
+from extractors.tables.axis_periods import ERA_LESS_YEAR_RE, MONTH_RE, RELATIVE_YEAR_RE, is_axis_label, year_context
 from extractors.tables.grid import cell_to_text, is_placeholder_text, value_main
 from extractors.tables.long_form import table_to_long_form
-from extractors.tables.structure import (
-    ERA_LESS_YEAR_RE,
-    MONTH_RE,
-    RATIO_UNITS,
-    RELATIVE_YEAR_RE,
-    DataCell,
-    Structure,
-    is_axis_label,
-    is_data_value,
-    table_to_structure,
-    year_context,
-)
+from extractors.tables.structure import RATIO_UNITS, DataCell, Structure, is_data_value, table_to_structure
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import CellRow, ObservationRow
 

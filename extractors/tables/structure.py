@@ -9,7 +9,7 @@ unit, the table's title and its printed aggregates (計 / 小計 / 合計).
              cell carrying the label above it (a label printed once for its group)
           -> shifted cells put back (text extractions print a     ``align_shifted_cells``
              header or a row one cell off): counting, not positions
-          -> periods of every column and row (eras carried along  ``paths_to_periods``
+          -> periods of every column and row (eras carried along  ``axis_periods``
              the axis, months dated by the table's year)
           -> units (``単位：千円、％``: amounts in 千円, ratios in %) ``structure_units``
           -> aggregates, title
@@ -28,21 +28,23 @@ from dataclasses import dataclass, field, replace
 
 from extractors.model.table import Table, TableCell
 from extractors.normalize.amounts import UNIT_WORDS
-from extractors.normalize.periods import era_year_to_western, find_periods, parse_period
+from extractors.normalize.periods import find_periods
 from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
+from extractors.tables.axis_periods import (
+    as_fiscal,
+    axis_to_periods,
+    comparisons,
+    corner_names_fiscal_years,
+    is_axis_label,
+    table_counts_fiscal_years,
+    year_context,
+)
 from extractors.tables.column_units import derived_column_units
-from extractors.tables.grid import LEADING_UNIT_RE, cell_to_text, is_period_label, is_placeholder_text, is_value_text
+from extractors.tables.grid import LEADING_UNIT_RE, cell_to_text, is_placeholder_text, is_value_text
 
 MAX_HEADER_ROWS = 6
 PATH_SEPARATOR = " › "
 CONTEXT_UNIT_LINES = 3  # a 単位 note further up belongs to another table
-MONTH_RE = re.compile(r"^(\d{1,2})\s*月\s*(?:分|末|中)?$")
-# A year named relative to the document's own (本年度 of a 令和8年度 budget is FY2026); not a
-# comparison heading (前年度比, 前年度対比, 前年比較 name a change, not a period).
-RELATIVE_YEAR_RE = re.compile(r"^[(（]?(?P<word>前々|前前|本|当|今|前|昨|翌|次)(?P<kind>年度|年(?!度))(?!比|対比|比較|増減|差|との|繰越|繰入|以降|から|へ)")
-RELATIVE_OFFSETS = {"前々": -2, "前前": -2, "本": 0, "当": 0, "今": 0, "前": -1, "昨": -1, "翌": 1, "次": 1}
-ERA_LESS_YEAR_RE = re.compile(r"^(元|\d{1,2})\s*(年度|年)")
-ERA_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR](?=\.?\d))")
 NUMBER_HEADER_RE = re.compile(r"^(?:no\.?|№|番号|項番|通番|整理番号|事業番号|順位|#)$", re.IGNORECASE)
 # A printed aggregate: 計, 合計, 総計, 小計, 総数 …, or a group or area total (男女計, 市計, 資源物計②).
 AGGREGATE_RE = re.compile(r"^(?:[合総小中累]?計|総数|総額|(?:[^\d\s]{1,8})計|.{1,24}(?:合計|小計|総計))(?:[①-⑳\d()（）]*)$")
@@ -52,14 +54,6 @@ UNIT_IN_HEADER_RE = re.compile(r"[(（]\s*(?P<label>単位\s*[:：]?\s*)?(?P<uni
 BARE_UNIT_NOTE_RE = re.compile(r"[(（\[［【]\s*(?P<units>[^()（）\[\]［］【】\d]{1,12})\s*[)）\]］】]")
 RATIO_HEADER_RE = re.compile(r"率|比(?!較)|割合|シェア|%|％|ポイント")
 RATIO_UNITS = ("%", "％", "ポイント", "倍")
-# A column comparing the latest period with the one before: its value is the latest period's change.
-COMPARISON_RE = re.compile(r"比較|増減|伸び?率|対前年|前年度?比|前年度?対比|差引|差額")
-PERIOD_WORDS = ("年度", "年", "月")
-# Words that say a table counts calendar years: 各年12月末, 年末, 暦年, 10月1日現在 …
-CALENDAR_RE = re.compile(r"各年(?!度)|暦年|(?<!度)年末|\d{1,2}\s*月\s*(?:末|\d{1,2}\s*日)")
-# 年度 printed as a kind of year (2024年度, 各年度末), not in the labels 初年度 / 最終年度 / 前年度.
-FISCAL_RE = re.compile(r"(?<![初終前次本翌昨当])年度")
-WESTERN_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -134,16 +128,6 @@ def table_to_slots(table: Table) -> list[list[str]]:
 def table_to_printed_rows(table: Table) -> list[list[str]]:
     """Every slot's normalized text as printed: a merged cell's text on its first slot only."""
     return [[cell_to_text(text) for text in table.row_texts(r)] for r in range(table.n_rows)]
-
-
-def is_month_label(text: str) -> bool:
-    return bool(MONTH_RE.match(text.replace(" ", "")))
-
-
-def is_axis_label(text: str) -> bool:
-    """A period printed as a label: ``R6``, ``平成24年``, ``28年``, ``4月``, ``2020年度``."""
-    compact = text.replace(" ", "")
-    return is_period_label(text) or is_month_label(compact) or bool(ERA_LESS_YEAR_RE.fullmatch(compact))
 
 
 AGE_CLASS_RE = re.compile(r"\d{1,3}歳?代(?:以上|以下|前半|後半)?[～~]?|\d{1,3}歳(?:以上|未満|以下)|\d{1,3}[～~\-－]\d{1,3}歳")
@@ -485,154 +469,6 @@ def align_shifted_cells(
     return periods, moved, notes
 
 
-# --- periods ---------------------------------------------------------------------------------------------
-
-
-def table_counts_fiscal_years(header_text: str, context_text: str) -> bool:
-    """``default_fiscal`` for the table's bare era years: 年度 in the header means fiscal years;
-    各年 / 年末 / 12月末 in the title or notes, or Western years in the header, calendar years."""
-    if FISCAL_RE.search(header_text):
-        return True
-    if CALENDAR_RE.search(context_text) or CALENDAR_RE.search(header_text):
-        return False
-    return not WESTERN_YEAR_RE.search(header_text)
-
-
-def corner_names_fiscal_years(slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int) -> bool:
-    """The corner heading says the axis counts 年度 (``年度`` / ``年 度 部門別``): its years are
-    fiscal years even where printed ``平成31年``."""
-    corner = "".join(slots[r][c] for r in range(header_rows) for c in range(stub_columns)).replace(" ", "")
-    return bool(re.search(r"^年度|年度(?:別|区分)|区分年度|年度$", corner)) or corner.startswith("年度")
-
-
-def as_fiscal(period: str | None) -> str | None:
-    """``2019`` -> ``FY2019`` (a calendar year printed on an axis of 年度); others unchanged."""
-    return f"FY{period}" if period is not None and re.fullmatch(r"\d{4}", period) else period
-
-
-def year_context(texts: Sequence[str]) -> tuple[int, bool] | None:
-    """(year, fiscal) of the first single year the texts print (``令和4年度`` -> (2022, True));
-    a date or a month counts as its fiscal year (``平成29年3月策定`` -> (2016, True)): what a
-    month without year (``4月``), a year without era (``29年度``) or 本年度 belong to."""
-    for text in texts:
-        for _, period in find_periods(text):
-            match = re.fullmatch(r"(FY)?(\d{4})", period)
-            if match:
-                return int(match[2]), bool(match[1])
-            dated = re.match(r"(\d{4})-(\d{2})-\d{2}", period)
-            if dated:
-                year, month = int(dated[1]), int(dated[2])
-                return (year if month >= 4 else year - 1), True
-    return None
-
-
-def era_for(number: str, year: tuple[int, bool] | None) -> str | None:
-    """The era a year printed without one (``29年度``) is in: the one that puts it nearest the
-    table's year."""
-    if year is None:
-        return None
-    options = [(abs(western - year[0]), era) for era in ("昭和", "平成", "令和") if (western := era_year_to_western(era, number)) is not None]
-    best = min(options, default=None)
-    return best[1] if best is not None and best[0] <= 30 else None
-
-
-def month_to_period(month: int, year: tuple[int, bool]) -> str:
-    """The days of a month of the context's year (a fiscal year runs April to March)."""
-    import calendar
-
-    value, fiscal = year
-    calendar_year = value + 1 if fiscal and month < 4 else value
-    last = calendar.monthrange(calendar_year, month)[1]
-    return f"{calendar_year}-{month:02d}-01/{calendar_year}-{month:02d}-{last:02d}"
-
-
-def axis_to_periods(
-    labels: Sequence[tuple[str, ...]], default_fiscal: bool, year: tuple[int, bool] | None, hint: int | None = None
-) -> list[str | None]:
-    """The period of every label along one axis (a column's header path, a row's labels).
-
-    A year printed without its era (``28年``) takes the era of the labels before it
-    (``平成27年``, ``28年`` …, ``令和元年``, ``2年``), else the era that puts it nearest the
-    table's year (or the document's, ``hint``); a month alone takes the table's year; a year
-    named relative to the document's (``前年度``, ``本年度``) takes the table's year, else its
-    place before the years the axis prints (``前年度 | 本年度 | 29年度``: 本年度 is 28年度)."""
-    out: list[str | None] = []
-    relatives: dict[int, tuple[int, str]] = {}
-    era: str | None = None
-    for i, path in enumerate(labels):
-        period, era, relative = path_to_period(path, default_fiscal, year, hint, era)
-        out.append(period)
-        if relative is not None:
-            relatives[i] = relative
-    return relatives_by_position(out, relatives)
-
-
-def path_to_period(
-    path: Sequence[str], default_fiscal: bool, year: tuple[int, bool] | None, hint: int | None, era: str | None
-) -> tuple[str | None, str | None, tuple[int, str] | None]:
-    """(period, era in force after this label, (offset, 年度|年) of a relative year left open)."""
-    for part in reversed(path):
-        compact = part.replace(" ", "")
-        found = ERA_RE.findall(compact)
-        era = found[-1] if found else era
-        period = label_period(part, default_fiscal)
-        era_less = ERA_LESS_YEAR_RE.match(compact)
-        if period is None and era_less:
-            known = era or era_for(era_less[1], year or ((hint, True) if hint else None))
-            period = parse_period(known + compact, default_fiscal=default_fiscal) if known else None
-        month = MONTH_RE.match(compact)
-        if period is None and month and year is not None and 1 <= int(month[1]) <= 12:
-            period = month_to_period(int(month[1]), year)
-        relative = RELATIVE_YEAR_RE.match(compact)
-        if period is None and relative:
-            offset = RELATIVE_OFFSETS[relative["word"]]
-            if year is None:
-                return None, era, (offset, relative["kind"])
-            period = f"FY{year[0] + offset}" if relative["kind"] == "年度" else str(year[0] + offset)
-        if period is not None:
-            return period, era, None
-    return None, era, None
-
-
-SHORT_LABEL = 16  # characters: a label this short that prints a period is that period (初年度 H27 (2015))
-LEADING_NOTE_RE = re.compile(r"^[(（【\[][^)）】\]]{1,6}[)）】\]]\s*")
-
-
-def label_period(part: str, default_fiscal: bool) -> str | None:
-    """The period a heading or row label names: the label starts with a period (``平成24年``,
-    ``令和4年度当初予算``, ``(参考)令和4年度の人件費率``) or is short (``初年度 H27 (2015)``), not
-    a sentence or a measure that mentions one on the way (``住民基本台帳人口(令和6年1月1日)``,
-    ``…令和8年4月分~``, ``令和8年3月に協定が締結され、…。``)."""
-    text = LEADING_NOTE_RE.sub("", cell_to_text(part), count=1)
-    found = find_periods(text, default_fiscal=default_fiscal)
-    if not found:
-        return None
-    span, period = found[0]
-    if "。" in text or text.count("、") > 1:  # a sentence that starts with a date (令和8年3月に…締結され、…)
-        return None
-    return period or None if text.find(span) <= 1 or len(text) <= SHORT_LABEL else None
-
-
-def relatives_by_position(periods: list[str | None], relatives: dict[int, tuple[int, str]]) -> list[str | None]:
-    """Relative years left open, dated by the first year the axis prints after them, one year
-    a column: only when their own offsets agree (前々年度, 前年度, 本年度 in that order)."""
-    out = list(periods)
-    for start in sorted(relatives):
-        if out[start] is not None:
-            continue
-        after = next((j for j in range(start + 1, len(out)) if out[j] is not None), None)
-        match = re.fullmatch(r"(FY)?(\d{4})", out[after] or "") if after is not None else None
-        run = [i for i in range(start, after or start) if i in relatives]
-        if match is None or after is None or len(run) != after - start:
-            continue
-        bases = {int(match[2]) - (after - i) - relatives[i][0] for i in run}
-        if len(bases) == 1:
-            for i in run:
-                value = int(match[2]) - (after - i)
-                out[i] = f"FY{value}" if relatives[i][1] == "年度" else str(value)
-    return out
-
-
 # --- units ----------------------------------------------------------------------------------------------
 
 
@@ -789,17 +625,6 @@ def table_to_structure(table: Table) -> Structure:
         notes=tuple(notes),
     )
     return replace(structure, data=tuple(structure_to_data_cells(table, structure, moved)))
-
-
-def comparisons(paths: Sequence[tuple[str, ...]], periods: Sequence[str | None], first: int) -> tuple[frozenset[int], str | None]:
-    """Columns (or rows) headed 比較 / 増減 / 前年比 beside two or more period columns (rows),
-    and the latest of those periods: what their values are the change of (本年度 − 前年度)."""
-    dated = [p for k, p in enumerate(periods) if p and k >= first and re.fullmatch(r"(?:FY)?\d{4}", p)]
-    if len(set(dated)) < 2:
-        return frozenset(), None
-    latest = max(dated, key=lambda p: int(p.removeprefix("FY")))
-    lines = frozenset(k for k, path in enumerate(paths) if k >= first and periods[k] is None and any(COMPARISON_RE.search(part) for part in path))
-    return lines, latest if lines else None
 
 
 def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tuple[int, int], int]) -> list[DataCell]:
