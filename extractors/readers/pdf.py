@@ -351,17 +351,43 @@ def drop_running_lines(items: list[Item], sizes: dict[int, tuple[float, float]])
 
 
 def stitch_continued_tables(items: list[Item]) -> list[Item]:
-    """A table that opens a page and continues the table that closed the previous page (same
-    columns) is joined to it."""
+    """A table that opens a page and continues the table that closed an earlier page (same
+    columns) is joined to it. Between the two there may only be lines printed again at the
+    page break: page numbers, and lines printed before already (the table's title repeated
+    over its continuation, a running footer above the margin band); those are dropped."""
     out: list[Item] = []
+    seen: set[str] = set()
     for item in items:
-        prev = out[-1] if out else None
-        opens_page = prev is not None and item_page(prev) < item_page(item)
-        if opens_page and isinstance(item, FoundTable) and isinstance(prev, FoundTable) and tables_continue(prev, item):
-            out[-1] = stitch(prev, item)
-        else:
-            out.append(item)
+        if isinstance(item, FoundTable):
+            k = last_table_index(out)
+            between = out[k + 1 :] if k is not None else []
+            prev = out[k] if k is not None else None
+            if (
+                isinstance(prev, FoundTable)
+                and item_page(prev) < item.pages[0]
+                and all(isinstance(i, TextItem) and is_reprinted(i, seen) for i in between)
+                and tables_continue(prev, item)
+            ):
+                del out[k + 1 :]
+                out[k] = stitch(prev, item)
+                continue
+        out.append(item)
+        if isinstance(item, TextItem):
+            seen.add(reprint_key(item))
     return out
+
+
+def last_table_index(items: Sequence[Item]) -> int | None:
+    return next((k for k in range(len(items) - 1, -1, -1) if isinstance(items[k], FoundTable)), None)
+
+
+def reprint_key(item: TextItem) -> str:
+    return re.sub(r"\d+", "#", "".join(c.text for c in item.cells))
+
+
+def is_reprinted(item: TextItem, seen: set[str]) -> bool:
+    text = "".join(c.text for c in item.cells)
+    return bool(PAGE_NUMBER_RE.match(text)) or reprint_key(item) in seen
 
 
 def items_to_document(items: list[Item], sizes: dict[int, tuple[float, float]]) -> tuple[list[Page], tuple[TextBlock | Table, ...]]:
