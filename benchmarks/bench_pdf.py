@@ -19,7 +19,7 @@ Scoring, the same rule for every reader:
   split in two) and their cells count as wrong: score = right cells / (truth cells + cells of
   extra rows). Rows outside the matched span (titles read as a table) are not counted.
 
-Peers: camelot lattice and stream (``camelot.read_pdf``), pdfplumber's raw ``find_tables`` +
+Peers: camelot lattice and stream (``camelot.read_pdf``, when installed: it is no dependency), pdfplumber's raw ``find_tables`` +
 ``extract`` (what keikaku builds on). The summary gives, per table kind, keikaku's mean score
 against the best peer's and whether it beats, ties or loses.
 
@@ -46,6 +46,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,8 +154,8 @@ def camelot_rows(flavor: str) -> Callable[[Path, int], list[list[str]]]:
 READERS: dict[str, Callable[[Path, int], list[list[str]]]] = {
     "keikaku": keikaku_rows,
     "pdfplumber": pdfplumber_rows,
-    "camelot-lattice": camelot_rows("lattice"),
-    "camelot-stream": camelot_rows("stream"),
+    # camelot is no dependency of keikaku (bench_tables: it wins on no table kind); compared when installed
+    **({"camelot-lattice": camelot_rows("lattice"), "camelot-stream": camelot_rows("stream")} if find_spec("camelot") else {}),
 }
 
 

@@ -50,7 +50,7 @@ ENTRY_SUFFIX = ".json"
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 _PACKAGES = ("pipeline", "extractors", "schemas")
 _CODE_SUFFIXES = (".py", ".csv", ".json", ".md")
-_LIBRARIES = ("spacy", "ginza", "ja-ginza", "sudachipy", "sudachidict-core", "pdfplumber", "pypdfium2", "camelot-py")
+_LIBRARIES = ("spacy", "ginza", "ja-ginza", "sudachipy", "sudachidict-core", "pdfplumber", "pypdfium2")
 
 
 class CacheEntryError(ValueError):

@@ -49,3 +49,14 @@ def test_a_newsletter_page_is_read_column_by_column() -> None:
     first = next(k for k, text in enumerate(lines) if text.startswith("本村では"))
     assert lines[first + 1].startswith("しごと創生総合戦略")
     assert lines[first + 2].startswith("期の「音威子府村")
+
+
+def test_two_columns_of_prose_are_no_borderless_table() -> None:
+    # The same page: the goals' boxes and the opinions beside them align like two columns of a
+    # table; holding no values, they stay text.
+    path = REAL / "otoineppu-kouhou-2020-11-kpi-kensho.pdf"
+    document = read_document(path.read_bytes(), path.name)
+    assert not isinstance(document, ReadFailure)
+    texts = [c.text for t in document.tables for c in t.cells]
+    assert not any("入学者の確保" in text for text in texts)
+    assert any("入学者の確保" in line.text for line in document.pages[0].lines)

@@ -35,6 +35,7 @@ from extractors.tables.text import parts_to_items
 from schemas.quality import Code
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ less share a line
+MAX_LINES_UNDER = 2  # lines under a table continued on the next page: a page number, a running footer
 DEDUPE_TOLERANCE = 1.0  # points: the same glyph drawn again this close is fake bold (pdfplumber's default)
 CAPTION_GAP = 1.5  # a caption sits within this many of its own line heights above its table
 CELL_GAP_FACTOR = 1.5  # a gap wider than this many character widths starts a new cell
@@ -356,17 +357,51 @@ def drop_running_lines(items: list[Item], sizes: dict[int, tuple[float, float]])
 
 
 def stitch_continued_tables(items: list[Item]) -> list[Item]:
-    """A table that opens a page and continues the table that closed the previous page (same
-    columns) is joined to it."""
+    """A table that opens a page and continues the table that closed an earlier page (same
+    columns) is joined to it. Between the two there may only be lines printed again at the
+    page break: page numbers, and lines printed before already (the table's title repeated
+    over its continuation, a running footer above the margin band); those are dropped. More
+    than ``MAX_LINES_UNDER`` of them under the first part is a section of its own (a document
+    that prints the same headings under one small table per page), not a page break."""
     out: list[Item] = []
+    seen: dict[str, set[int]] = {}
     for item in items:
-        prev = out[-1] if out else None
-        opens_page = prev is not None and item_page(prev) < item_page(item)
-        if opens_page and isinstance(item, FoundTable) and isinstance(prev, FoundTable) and tables_continue(prev, item):
-            out[-1] = stitch(prev, item)
-        else:
-            out.append(item)
+        if isinstance(item, FoundTable):
+            k = last_table_index(out)
+            between = out[k + 1 :] if k is not None else []
+            prev = out[k] if k is not None else None
+            if (
+                isinstance(prev, FoundTable)
+                and item_page(prev) < item.pages[0]
+                and sum(item_page(i) == item_page(prev) for i in between) <= MAX_LINES_UNDER
+                and all(isinstance(i, TextItem) and is_reprinted(i, seen, prev) for i in between)
+                and tables_continue(prev, item)
+            ):
+                del out[k + 1 :]
+                out[k] = stitch(prev, item)
+                continue
+        out.append(item)
+        if isinstance(item, TextItem):
+            seen.setdefault(reprint_key(item), set()).add(item_page(item))
     return out
+
+
+def last_table_index(items: Sequence[Item]) -> int | None:
+    return next((k for k in range(len(items) - 1, -1, -1) if isinstance(items[k], FoundTable)), None)
+
+
+def reprint_key(item: TextItem) -> str:
+    return re.sub(r"\d+", "#", "".join(c.text for c in item.cells))
+
+
+def is_reprinted(item: TextItem, seen: dict[str, set[int]], table: FoundTable) -> bool:
+    """A page number, a line printed already on a page the table spans (a heading printed
+    earlier in the document, over another table, is a new section's), or text of the table's
+    own cells (the clipped label of a merged cell cut by the page break)."""
+    text = "".join(c.text for c in item.cells)
+    if PAGE_NUMBER_RE.match(text) or seen.get(reprint_key(item), set()) & set(table.pages):
+        return True
+    return len(text) > 1 and any(text in c.text for c in table.cells)
 
 
 def items_to_document(items: list[Item], sizes: dict[int, tuple[float, float]]) -> tuple[list[Page], tuple[TextBlock | Table, ...]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from extractors.tables.base import FoundTable, TableCell, TableStrategy, boxes_overlap
 from extractors.tables.borderless import BorderlessStrategy
+from extractors.tables.grid import is_value_text
 from extractors.tables.ruled import RuledStrategy
 from extractors.tables.stitch import stitch, tables_continue
 
@@ -21,6 +22,9 @@ STRATEGIES: Mapping[str, TableStrategy] = {"ruled": RuledStrategy(), "borderless
 MIN_CONFIDENCE = 0.5
 MIN_FILLED_SHARE = 0.15  # a grid this empty is a chart frame or a drawing, not a table
 MIN_FILLED_ROWS = 2  # rows with two filled cells: a table has at least two
+PROSE_CHARS = 15  # a cell this long without a value is a line of running text
+MAX_VALUE_SHARE = 0.05  # columns of prose hold (almost) no values
+MARKS = frozenset("●○◯〇◎×")
 
 
 def find_page_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> list[FoundTable]:
@@ -36,7 +40,15 @@ def found_is_table(table: FoundTable) -> bool:
     slots = table.n_rows * table.n_columns
     rows = sum(1 for r in range(table.n_rows) if sum(1 for c in filled if c.row == r) >= 2)
     covered = sum(c.row_span * c.col_span for c in filled)
-    return rows >= MIN_FILLED_ROWS and covered >= MIN_FILLED_SHARE * slots
+    return rows >= MIN_FILLED_ROWS and covered >= MIN_FILLED_SHARE * slots and not (table.strategy == "borderless" and is_prose_in_columns(filled))
+
+
+def is_prose_in_columns(filled: list[TableCell]) -> bool:
+    """Aligned columns of running text with no value in them: a page set in two columns (a
+    広報's boxes beside its paragraphs), which alignment alone takes for a table."""
+    values = sum(1 for c in filled if is_value_text(c.text.strip()) or c.text.strip() in MARKS)
+    prose = sum(1 for c in filled if len(c.text.strip()) >= PROSE_CHARS and not is_value_text(c.text.strip()))
+    return values <= MAX_VALUE_SHARE * len(filled) and prose * 2 >= len(filled)
 
 
 def may_hold_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> bool:

@@ -2,7 +2,8 @@
 that a merged cell keeps its span (pdfplumber reports it as one cell and ``None`` in the slots it
 covers; the span is where its edges fall on the grid).
 
-    page -> pdfplumber tables                 ``page.find_tables()``
+    page -> visible and implied edges         ``edges.page_to_table_edges``
+         -> pdfplumber tables                 ``page.find_tables`` (explicit edges)
          -> grid edges (x and y, clustered)   ``cells_to_edges``
          -> TableCell per cell with span      ``table_to_cells``
          -> confidence                         ``cells_to_confidence``
@@ -16,6 +17,7 @@ from typing import Any
 
 from extractors.model.document import BBox
 from extractors.tables.base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
+from extractors.tables.edges import page_to_table_edges
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
 SLIVER = 7.0  # points: an empty strip this thin between two rules is a double rule, not a column
@@ -25,15 +27,19 @@ class RuledStrategy(TableStrategy):
     name = "ruled"
 
     def may_find(self, page: Any) -> bool:
-        """No rectangle and no line: no ruling, nothing for the finder."""
-        return bool(page.rects or page.lines)
+        """No rectangle, line or curve: no ruling, nothing for the finder."""
+        return bool(page.rects or page.lines or page.curves)
 
     def find_tables(self, page: Any) -> list[FoundTable]:
         if not self.may_find(page):
             return []
+        vertical, horizontal = page_to_table_edges(page)
+        if len(vertical) < 2 or len(horizontal) < 2:
+            return []
+        settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit", "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal, "snap_tolerance": 0}
         chars = CharIndex.of(page.chars)
         found = []
-        for table in page.find_tables():
+        for table in page.find_tables(settings):
             cells, xs, ys = table_to_cells(table.cells, chars, page.page_number)
             if len(ys) < 3 or len(xs) < 3:
                 continue  # a frame or a single box is not a table
@@ -107,7 +113,7 @@ def box_collapses(box: tuple[float, float, float, float], xs: list[float], ys: l
 
 def box_to_span(box: tuple[float, float, float, float], xs: list[float], ys: list[float]) -> Span:
     x0, top, x1, bottom = box
-    col, row = nearest_index(xs, x0), nearest_index(ys, top)
+    col, row = min(nearest_index(xs, x0), len(xs) - 2), min(nearest_index(ys, top), len(ys) - 2)
     return row, col, max(nearest_index(ys, bottom) - row, 1), max(nearest_index(xs, x1) - col, 1)
 
 

@@ -16,25 +16,49 @@ from extractors.model.document import BBox
 from extractors.tables.base import FoundTable, TableCell
 
 EDGE_TOLERANCE = 4.0  # points between the column edges of the two parts
+CORRIDOR_TOLERANCE = 10.0  # points between the corridor middles of two borderless parts
 MAX_HEADER_ROWS = 4
 
 
 def tables_continue(first: FoundTable, second: FoundTable) -> bool:
+    """Same strategy, same columns: ruled boundaries within ``EDGE_TOLERANCE``; the inner
+    boundaries of borderless tables (corridor middles: the outer ends and the starts of
+    right-aligned numbers move with what each page prints) within ``CORRIDOR_TOLERANCE``."""
     if first.n_columns != second.n_columns or first.strategy != second.strategy:
         return False
     if len(first.column_edges) != len(second.column_edges):
         return False
-    return all(abs(a - b) <= EDGE_TOLERANCE for a, b in zip(first.column_edges, second.column_edges, strict=False))
+    pairs = list(zip(first.column_edges, second.column_edges, strict=True))
+    if first.strategy == "borderless":
+        return all(abs(a - b) <= CORRIDOR_TOLERANCE for a, b in pairs[1:-1])
+    return all(abs(a - b) <= EDGE_TOLERANCE for a, b in pairs)
 
 
 def repeated_header_rows(first: FoundTable, second: FoundTable) -> int:
-    """How many leading rows of ``second`` repeat the leading rows of ``first``."""
+    """How many leading rows of ``second`` repeat the leading rows of ``first``, cell by cell.
+    A repeated header cell may carry more text before or after: the label of a merged cell cut
+    by the page break, which office suites draw across the break (clipped, but in the text
+    layer) when that label is printed in the same column on the first part."""
     count = 0
     while count < min(MAX_HEADER_ROWS, first.n_rows, second.n_rows - 1):
-        if first.row_texts(count) != second.row_texts(count) or not any(second.row_texts(count)):
+        again = second.row_texts(count)
+        if not any(again) or not all(cell_repeats(a, b, column_texts(first, k)) for k, (a, b) in enumerate(zip(first.row_texts(count), again, strict=True))):
             break
         count += 1
     return count
+
+
+def column_texts(table: FoundTable, column: int) -> list[str]:
+    return [c.text for c in table.cells if c.column == column and c.text]
+
+
+def cell_repeats(header: str, again: str, printed: list[str]) -> bool:
+    if again == header:
+        return True
+    if not header or header not in again:
+        return False
+    before, _, after = again.partition(header)
+    return all(not extra or any(extra in text for text in printed) for extra in (before, after))
 
 
 def stitch(first: FoundTable, second: FoundTable) -> FoundTable:
