@@ -1748,12 +1748,13 @@ def record_floors(path: Path = FLOORS_FILE) -> None:
         if old and (measured["accuracy"] < old["accuracy"] or measured["wrong_unflagged"] > old["wrong_unflagged"]):
             print(f"worse than recorded: {key} {old} -> {measured}")
     path.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    met = sum(1 for key, m in now.items() if m["accuracy"] >= TARGETS[key_measure(key)] and m["wrong_unflagged"] == 0)
+    met = sum(1 for key, m in now.items() if meets_target(key.split("-", 1)[0], m))
     print(f"recorded {len(now)} renderings to {path}; {met} meet the issue's targets")
 
 
-def key_measure(key: str) -> str:
-    return FAMILY_MEASURE[key.split("-", 1)[0]]
+def meets_target(family: str, floor: dict[str, float | int]) -> bool:
+    """A recorded score at the issue's target: accuracy of the family's measure, no wrong cell unflagged."""
+    return floor["accuracy"] >= TARGETS[FAMILY_MEASURE[family]] and floor["wrong_unflagged"] == 0
 
 
 def main(argv: Sequence[str]) -> None:

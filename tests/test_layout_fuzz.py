@@ -36,6 +36,7 @@ from tests.layout_fuzzer import (
     extract_file,
     form_path,
     load_rendered,
+    meets_target,
     norm,
     open_projects,
     open_rows,
@@ -51,10 +52,6 @@ from tests.layout_fuzzer import (
 
 RENDERED = load_rendered(SUBSET_DIR)
 FLOORS: dict[str, dict] = json.loads(FLOORS_FILE.read_text(encoding="utf-8"))
-
-
-def meets_target(family: str, floor: dict) -> bool:
-    return floor["accuracy"] >= TARGETS[FAMILY_MEASURE[family]] and floor["wrong_unflagged"] == 0
 
 
 def target_case(variant: Variant, truth, form: str):  # noqa: ANN001, ANN201

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.real_corpus import FLOORS_FILE, Candidate, Key, documents, key_to_result, negative_documents, score_document
+from tests.real_corpus import FLOORS_FILE, Candidate, Key, documents, key_to_result, negative_documents, norm, score_document
 
 FLOORS: dict[str, list[int]] = json.loads(FLOORS_FILE.read_text(encoding="utf-8"))
 KEYED = [slug for slug in documents() if slug not in negative_documents()]
@@ -57,8 +57,6 @@ def key(labels: tuple[str, ...], value: str, unit: str = "円", period: str = ""
 
 
 def candidate(labels: str, value: str, unit: str | None = "円", period: str | None = None) -> Candidate:
-    from tests.real_corpus import norm
-
     return Candidate(table="cells", labels="".join(norm(p) for p in labels.split("|")), period=period, value=Decimal(value), unit=unit, text=value)
 
 

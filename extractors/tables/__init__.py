@@ -14,7 +14,7 @@ from typing import Any
 
 from extractors.tables.base import FoundTable, TableCell, TableStrategy, boxes_overlap
 from extractors.tables.borderless import BorderlessStrategy
-from extractors.tables.grid import is_value_text
+from extractors.tables.grid import is_mark, is_value_text
 from extractors.tables.ruled import RuledStrategy
 from extractors.tables.stitch import stitch, tables_continue
 
@@ -24,7 +24,6 @@ MIN_FILLED_SHARE = 0.15  # a grid this empty is a chart frame or a drawing, not 
 MIN_FILLED_ROWS = 2  # rows with two filled cells: a table has at least two
 PROSE_CHARS = 15  # a cell this long without a value is a line of running text
 MAX_VALUE_SHARE = 0.05  # columns of prose hold (almost) no values
-MARKS = frozenset("●○◯〇◎×")
 
 
 def find_page_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> list[FoundTable]:
@@ -46,8 +45,10 @@ def found_is_table(table: FoundTable) -> bool:
 def is_prose_in_columns(filled: list[TableCell]) -> bool:
     """Aligned columns of running text with no value in them: a page set in two columns (a
     広報's boxes beside its paragraphs), which alignment alone takes for a table."""
-    values = sum(1 for c in filled if is_value_text(c.text.strip()) or c.text.strip() in MARKS)
-    prose = sum(1 for c in filled if len(c.text.strip()) >= PROSE_CHARS and not is_value_text(c.text.strip()))
+    texts = [c.text.strip() for c in filled]
+    valued = [is_value_text(text) for text in texts]
+    values = sum(1 for text, value in zip(texts, valued, strict=True) if value or is_mark(text))
+    prose = sum(1 for text, value in zip(texts, valued, strict=True) if len(text) >= PROSE_CHARS and not value)
     return values <= MAX_VALUE_SHARE * len(filled) and prose * 2 >= len(filled)
 
 

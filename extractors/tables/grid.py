@@ -130,6 +130,14 @@ def is_value_text(text: str) -> bool:
     return bool(text) and parse_amount(main) is not None and not NUMBERED_LABEL_RE.fullmatch(main)
 
 
+MARKS = frozenset("●○◯〇◎×✕✓✔■□◆◇△▲☆★")
+
+
+def is_mark(text: str) -> bool:
+    """A cell that is one mark (● participates, ○ joins, × against …): data, not a label."""
+    return len(text) == 1 and text in MARKS
+
+
 def is_placeholder_text(text: str) -> bool:
     """Text printed instead of a value on purpose: ``-``, ``調査なし (次回R8)``, ``未公表``."""
     return bool(PLACEHOLDER_RE.match(value_main(text).replace(" ", "")))

@@ -40,7 +40,7 @@ from extractors.tables.axis_periods import (
     year_context,
 )
 from extractors.tables.column_units import derived_column_units
-from extractors.tables.grid import LEADING_UNIT_RE, cell_to_text, is_placeholder_text, is_value_text
+from extractors.tables.grid import LEADING_UNIT_RE, cell_to_text, is_mark, is_placeholder_text, is_value_text
 
 MAX_HEADER_ROWS = 6
 PATH_SEPARATOR = " › "
@@ -140,14 +140,6 @@ def is_data_value(text: str) -> bool:
 
 
 # --- header rows and stub columns -----------------------------------------------------------------------
-
-
-MARKS = frozenset("●○◯〇◎×✕✓✔■□◆◇△▲☆★")
-
-
-def is_mark(text: str) -> bool:
-    """A cell that is one mark (● participates, ○ joins, × against …): data, not a label."""
-    return len(text) == 1 and text in MARKS
 
 
 def row_has_values(row: Sequence[str], first_column: int = 0) -> bool:

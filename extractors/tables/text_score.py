@@ -44,8 +44,8 @@ def totals_share(table: Table) -> float:
         return 0.0
     good = 0
     for total_row in rows:
+        columns = {c for r, c in values if r == total_row}
         for group in member_groups(structure.row_paths, structure.aggregate_rows, total_row, structure.header_rows):
-            columns = {c for r, c in values if r == total_row}
             if any((total_row, c) in values and all((r, c) in values for r in group) and adds_up(values[(total_row, c)], [values[(r, c)] for r in group]) for c in columns):
                 good += 1
                 break
