@@ -10,8 +10,9 @@ document is ``failed`` with ``time-limit`` or ``memory-limit``; a worker that di
 In both cases a fresh worker takes the next document. The inflated-stream limit is checked
 inside the worker, while pdfminer inflates (``extractors.readers.pdf.stream_limit``).
 
-Cost: workers build their stages once (imports, numba kernels) before they say they are
-ready, and load GiNZA on first use; a document then costs one round trip of its bytes and its
+Cost: workers build their stages once (imports, numba kernels) and import the readers before
+they say they are ready, so a document's time limit pays for no import; they load GiNZA on
+first use; a document then costs one round trip of its bytes and its
 result through a pipe (about a millisecond, ``benchmarks.bench_hostile``). Workers that are
 idle when a run ends are kept for the next run in this process (tests, library use) and end
 with it; a worker whose memory grew past ``RECYCLE_SHARE`` of the limit is replaced instead.
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from extractors.readers import load_readers
 from schemas.quality import Code, Issue, Severity
 
 from .envelope import DocumentResult, InputFile
@@ -93,6 +95,7 @@ def worker_main(conn: Connection, factory: StagesFactory) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     stages = worker_stages(factory)
+    load_readers()
     conn.send(("ready", os.getpid()))
     while True:
         try:

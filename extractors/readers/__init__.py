@@ -47,6 +47,13 @@ def sniff_media_type(data: bytes, suffix: str) -> str:
     return "text/plain"
 
 
+def load_readers() -> None:
+    """Import the readers (pdfplumber, pdfminer, every table strategy) now: they are imported
+    on first use, as they import this module; a worker loads them before it takes a document,
+    so that no document's time limit pays for the imports."""
+    from extractors.readers import pdf, text  # noqa: F401
+
+
 def read_document(data: bytes, source_file: str) -> Document | ReadFailure:
     """Parse the bytes of one input file."""
     from extractors.readers import pdf, text
