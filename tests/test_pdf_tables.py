@@ -220,3 +220,35 @@ def test_tables_side_by_side_each_take_their_own_caption() -> None:
     assert not isinstance(parsed, ReadFailure), parsed
     titles = {table_to_structure(t).title for t in parsed.tables if t.page == 1 and t.strategy == "ruled"}
     assert {"○居住地", "○世帯構成", "○年齢", "○共働き(配偶者がいる方のみ)"} <= titles
+
+
+def test_entries_stacked_in_a_ruled_row_become_rows() -> None:
+    # 音威子府村 disaster records (tests/real/), p.2 as rendered: each ruled row is a year; inside
+    # it the kinds of disaster, the damages and their amounts are stacked one per text line.
+    path = FIXTURES.parent / "real" / "otoineppu-bousai-fire-disaster-records.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    table = next(t for t in parsed.tables if 2 in t.pages and t.strategy == "ruled")
+    rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
+    for expected in (
+        ["昭和41年度", "融雪災害（4 月）", "土木被害：河川3か所", "3,190千円"],
+        ["昭和41年度", "集中豪雨（8 月）", "治山被害：10か所", "30,000千円"],
+        ["昭和48年度", "台風による豪雨（8月）", "土木被害 ：林道1か所", "100千円"],
+        ["昭和59年度", "大雨・融雪災害（5月）", "農業被害", "5,000千円"],
+        ["昭和59年度", "大雨・融雪災害（5月）", "土木被害：7か所", "61,500千円"],
+        ["昭和59年度", "集中豪雨（8月）", "住宅一部破損：5戸", "1,200千円"],
+        ["昭和62年度", "融雪災害（4～5月）", "土木被害：4か所", "25,400千円"],
+    ):
+        assert expected in rows
+    # a row with one amount is not split, whatever its label's lines
+    assert ["大雨災害（7月）", "床下：6戸土木被害：2か所", "8,000千円"] in [row[1:] for row in rows]
+
+
+def test_a_period_printed_over_two_lines_is_not_stacked_amounts() -> None:
+    # 富士市 予算の概要 p.10 (tests/real/): 期間 prints ９年度から / 11年度まで beside one 限度額.
+    path = FIXTURES.parent / "real" / "fuji-general-account-budget-overview-fy2026.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    table = next(t for t in parsed.tables if 10 in t.pages and t.strategy == "ruled")
+    rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
+    assert ["道路・公園照明灯ＥＳＣＯ事業", "９年度から18年度まで", "１，０６７，６０５"] in rows

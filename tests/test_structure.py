@@ -282,3 +282,15 @@ def test_group_labels_printed_on_their_subtotal_rows_label_the_group_above_a_gra
     )
     paths = table_to_structure(table_of(text)).row_paths
     assert paths[1] == ("義務的経費", "人件費") and paths[4] == ("投資的経費", "普通建設事業費") and paths[6] == ("歳出合計",)
+
+
+def test_a_numbered_name_is_a_row_label_but_a_spaced_count_is_a_value() -> None:
+    # budget books number their 目: 1 個人, 2 法人 (a two-character name, not 1 of unit 個人)
+    text = "目\t本年度予算額\t前年度予算額\n1 個人\t16,203,500\t15,840,700\n2 法人\t2,515,500\t2,580,200\n計\t18,719,000\t18,420,900\n"
+    structure = table_to_structure(table_of(text))
+    assert structure.stub_columns == 1
+    assert [d.row_path for d in structure.data][:1] == [("1個人",)]
+    from extractors.tables.grid import is_value_text
+
+    assert is_value_text("3 世帯") and is_value_text("12 件")
+    assert not is_value_text("2 法人")

@@ -315,6 +315,19 @@ def test_title_line_skips_unit_notes_bullets_and_sentences() -> None:
     assert context_to_title_line(context) == "(1) 人口の推移"
 
 
+def test_title_line_skips_running_text_wrapped_beside_the_table() -> None:
+    """A magazine sets the table beside its text: the lines just above are a sentence's pieces
+    (no full stop on the line), the heading is further up."""
+    context = (
+        "一般会計・歳入",
+        "令和3年度の一般会計歳入予算総額は19億5,400万円となり、前年度比1.5％減となっています。",
+        "項目(1)〜(7)の「自主財源」は3億2,846万円、歳入全体の16.8％で、「依存財源」とされる",
+        "万円となり、歳入全体の83.2％を占め、特に地方交付税",
+    )
+    assert context_to_title_line(context) == "一般会計・歳入"
+    assert context_to_title_line(("人口、世帯数の推移",)) == "人口、世帯数の推移"
+
+
 @pytest.mark.parametrize(
     ("header", "context", "fiscal"),
     [

@@ -58,7 +58,7 @@ PREFIX_QUALIFIERS = (
 )
 # A rate or total printed before the amount: 年111校 (a year), 5年間で6人 (over five years).
 PERIOD_PREFIX_RE = re.compile(r"^(?:(?P<span>[0-9]+)\s*(?:年間|か年|カ年|ヶ年)\s*(?:で|の合計|合計|計)?|(?:毎)?(?:年|月|週|日)(?:間)?(?:当たり|あたり)?)\s*(?=[0-9０-９▲△+\-])")
-SUFFIX_QUALIFIERS = ("以上", "以下", "未満", "程度", "前後", "超", "強", "弱")
+SUFFIX_QUALIFIERS = ("以上", "以下", "未満", "程度", "前後", "超", "強", "弱", "+")  # 76,000千円+: at least
 # Units tables print apart from the number: in a heading (``事業費（千円）``), a caption
 # (``(人)``) or above the number in its cell (``千円`` over ``2,050,134``).
 UNIT_WORDS = frozenset(

@@ -120,14 +120,20 @@ def value_main(text: str) -> str:
     return main
 
 
-# ``1 産業振興``: a list number and a name, which parse_amount would read as 1 of unit 産業振興.
-NUMBERED_LABEL_RE = re.compile(r"\d{1,2}\s+[^\d\s]{3,}")
+# ``1 産業振興``, ``2 法人``: a list number and a name, which parse_amount would read as 1 of unit
+# 産業振興. A two-character word is a name unless it is a unit (``3 世帯`` is a count).
+NUMBERED_LABEL_RE = re.compile(r"\d{1,2}\s+(?P<name>[^\d\s]{2,})")
+
+
+def is_numbered_label(text: str) -> bool:
+    match = NUMBERED_LABEL_RE.fullmatch(text)
+    return bool(match) and (len(match["name"]) > 2 or match["name"] not in UNIT_WORDS)
 
 
 def is_value_text(text: str) -> bool:
     """An amount, possibly with a trailing note (``24.8億円 (R4実績)``, ``▲ 680``, ``1.27``)."""
     main = value_main(text)
-    return bool(text) and parse_amount(main) is not None and not NUMBERED_LABEL_RE.fullmatch(main)
+    return bool(text) and parse_amount(main) is not None and not is_numbered_label(main)
 
 
 MARKS = frozenset("●○◯〇◎×✕✓✔■□◆◇△▲☆★")

@@ -6,6 +6,7 @@ covers; the span is where its edges fall on the grid).
          -> pdfplumber tables                 ``page.find_tables`` (explicit edges)
          -> grid edges (x and y, clustered)   ``cells_to_edges``
          -> TableCell per cell with span      ``table_to_cells``
+         -> entries stacked in a ruled row     ``stacked_rows.split_stacked_rows``
          -> confidence                         ``cells_to_confidence``
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from extractors.model.document import BBox
 from extractors.tables.base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
 from extractors.tables.edges import page_to_table_edges
+from extractors.tables.stacked_rows import split_stacked_rows
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
 SLIVER = 7.0  # points: an empty strip this thin between two rules is a double rule, not a column
@@ -43,15 +45,16 @@ class RuledStrategy(TableStrategy):
             cells, xs, ys = table_to_cells(table.cells, chars, page.page_number)
             if len(ys) < 3 or len(xs) < 3:
                 continue  # a frame or a single box is not a table
+            cells, n_rows = split_stacked_rows(cells, len(ys) - 1, chars)
             bbox = BBox(*table.bbox)
             found.append(
                 FoundTable(
                     cells=cells,
-                    n_rows=len(ys) - 1,
+                    n_rows=n_rows,
                     n_columns=len(xs) - 1,
                     bbox=bbox,
                     strategy=self.name,
-                    confidence=cells_to_confidence(cells, len(ys) - 1, len(xs) - 1, CharIndex.of(chars.in_box(bbox))),
+                    confidence=cells_to_confidence(cells, n_rows, len(xs) - 1, CharIndex.of(chars.in_box(bbox))),
                     pages=(page.page_number,),
                     column_edges=tuple(xs),
                 )

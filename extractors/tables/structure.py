@@ -539,10 +539,20 @@ def context_to_title_line(context: Sequence[str]) -> str | None:
         text = cell_to_text(line)
         if not text or line_is_unit_note(text) or is_value_text(text) or is_placeholder_text(text) or is_dateline(text):
             continue
-        if text.startswith(("- ", "・")) or text.endswith("。"):
+        if text.startswith(("- ", "・")) or is_prose_line(text):
             continue
         return text
     return None
+
+
+PROSE_MIN_LENGTH = 40  # a heading is shorter than this; a line of running text wraps at about it
+
+
+def is_prose_line(text: str) -> bool:
+    """A line of running text (a sentence, or a wrapped piece of one beside the table): it ends a
+    sentence or holds one, it runs on with a comma, or it is as long as a text column's line."""
+    compact = text.replace(" ", "")
+    return "。" in compact or ("、" in compact and len(compact) > 20) or len(compact) >= PROSE_MIN_LENGTH
 
 
 def is_dateline(text: str) -> bool:
