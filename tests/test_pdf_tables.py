@@ -252,3 +252,34 @@ def test_a_period_printed_over_two_lines_is_not_stacked_amounts() -> None:
     table = next(t for t in parsed.tables if 10 in t.pages and t.strategy == "ruled")
     rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
     assert ["道路・公園照明灯ＥＳＣＯ事業", "９年度から18年度まで", "１，０６７，６０５"] in rows
+
+
+def test_a_table_cut_by_a_page_break_keeps_the_row_at_the_cut() -> None:
+    # 南国市 辺地総合整備計画 (tests/real/) pp.2-3 as rendered: the (変更前) table runs onto p.3,
+    # whose first row has column rules but no rule above it.
+    path = FIXTURES.parent / "real" / "nankoku-hechi-sogo-seibi-keikaku-2026.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    table = next(t for t in parsed.tables if t.pages == (2, 3))
+    rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
+    assert ["飲料水供給施設", "南国市", "220,527", "11,402", "209,125", "209,000"] in rows
+    assert rows[-1][2:] == ["753,836", "33,979", "719,857", "688,800"]
+
+
+def test_a_balance_sheet_keeps_its_sections_groups_and_spread_names() -> None:
+    # 南国市土地開発公社 貸借対照表 (tests/real/) p.5 as rendered: no rules; names spread over
+    # their cells (流 動 資 産), outline markers in a column of their own, sections (資産の部)
+    # on rows of their own, △ set apart from its number.
+    from extractors.tables.structure import table_to_structure
+
+    path = FIXTURES.parent / "real" / "nankoku-land-development-corp-report-fy2021.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    labelled = {}
+    for table in (t for t in parsed.tables if t.pages == (5,)):
+        for datum in table_to_structure(table).data:
+            labelled[tuple(p.replace(" ", "") for p in datum.row_path)] = datum.text.replace(" ", "")
+    assert labelled[("資産の部", "1.流動資産", "(1)現金及び預金")] == "11,863,448"
+    assert labelled[("資産の部", "1.流動資産", "(5)代行用地")] == "42,609,000"
+    assert labelled[("資本の部", "5.資本金", "(1)基本財産")] == "5,000,000"
+    assert labelled[("資本の部", "6.準備金", "(2)当期純利益")] == "△85,346"

@@ -294,3 +294,22 @@ def test_a_numbered_name_is_a_row_label_but_a_spaced_count_is_a_value() -> None:
 
     assert is_value_text("3 世帯") and is_value_text("12 件")
     assert not is_value_text("2 法人")
+
+
+def test_markers_in_a_column_of_their_own_and_sections_over_marked_groups() -> None:
+    # a balance sheet: 資産の部 on a row of its own over 1. 流動資産, each marker printed in a
+    # column apart from its name
+    text = (
+        "\t資産の部\t\t\t\n"
+        "1.\t流動資産\t\t\t\n"
+        "\t(1)\t現金及び預金\t100\t\n"
+        "\t(2)\t仮払金\t0\t\n"
+        "\t\t流動資産合計\t\t100\n"
+        "\t負債の部\t\t\t\n"
+        "2.\t流動負債\t\t\t\n"
+        "\t(1)\t未払金\t0\t\n"
+        "\t\t流動負債合計\t\t0\n"
+    )
+    paths = {d.row_path: d.text for d in table_to_structure(table_of(text)).data}
+    assert paths[("資産の部", "1.流動資産", "(1)現金及び預金")] == "100"
+    assert paths[("負債の部", "2.流動負債", "(1)未払金")] == "0"

@@ -40,6 +40,7 @@ MIN_COLUMNS = 3  # columns of a table, and segments on at least two of its lines
 GAP_FACTOR = 1.0  # a gap wider than a character separates two segments
 EVEN_TOLERANCE = 0.25  # gaps of evenly spaced characters differ by less than this share
 MAX_EVEN_GAP = 5.0  # character widths: wider even gaps are columns of single marks
+MIN_SPREAD = 0.25  # character widths: narrower gaps are set text, not a word spread over its cell
 REGION_GAP_FACTOR = 2.2  # a vertical gap above this many line heights ends a region
 MAX_TEXT_RUN = 2  # lines of a single segment a region may hold in a row
 CORRIDOR_SHARE = 0.15  # a corridor may be crossed by this share of lines (wide headers)
@@ -49,6 +50,7 @@ ATTACH_SHARE = 0.75  # a text line joins an anchor closer than this share of the
 STACK_GAP = 0.5  # line heights: single characters stacked closer are one cell
 MAX_CONFIDENCE = 0.9  # alignment alone is weaker evidence than ruling lines
 SENTENCE_LENGTH = 30  # characters: a longer segment is running text
+SIGNS = frozenset("△▲▼−-+")
 VALUE_RE = re.compile(r"^[\s△▲▼\-−+±]*[\d０-９][\d０-９,，.．%％]*$|^[●○◎〇◯×✕✓-]$")
 
 
@@ -126,7 +128,9 @@ def page_to_lines(page: Any) -> list[TextLine]:
 
 
 def line_to_text_line(line: list[dict]) -> TextLine:
-    segments = [chars_to_segment(g, spread=spread) for g, spread in even_runs_joined(split_at_gaps(line))]
+    segments = []
+    for chars, spread in spread_runs(line):
+        segments.extend([chars_to_segment(chars, spread=True)] if spread else [chars_to_segment(g) for g in split_at_gaps(chars)])
     return TextLine(tuple(segments), min(c["top"] for c in line), max(c["bottom"] for c in line))
 
 
@@ -144,39 +148,50 @@ def split_at_gaps(line: Sequence[dict]) -> list[list[dict]]:
     (a full-width character's width: Japanese text has no spaces between words)."""
     groups = [[line[0]]]
     for prev, ch in zip(line, line[1:], strict=False):
-        if ch["x0"] - prev["x1"] > GAP_FACTOR * max(prev["x1"] - prev["x0"], ch["x1"] - ch["x0"], ch.get("size", 0) / 2):
+        signed = prev["text"] in SIGNS and ch["text"][:1].isdigit()  # △ 85,346: the sign set apart is the number's
+        if not signed and ch["x0"] - prev["x1"] > GAP_FACTOR * max(prev["x1"] - prev["x0"], ch["x1"] - ch["x0"], ch.get("size", 0) / 2):
             groups.append([ch])
         else:
             groups[-1].append(ch)
     return groups
 
 
-def even_runs_joined(groups: list[list[dict]]) -> list[tuple[list[dict], bool]]:
-    """Runs of three or more single letters (no number or mark) at equal gaps are one word
-    spread over its cell (均等割付); each group with whether it is such a run."""
+def spread_runs(line: Sequence[dict]) -> list[tuple[list[dict], bool]]:
+    """The line in runs: three or more letters (no number or mark) at equal gaps are one word
+    spread over its cell (均等割付), whatever the gaps against ``GAP_FACTOR`` (a spread word's
+    gaps are often one character wide, some a hair under it, some a hair over); the characters
+    between runs, with whether each run is such a word."""
     out: list[tuple[list[dict], bool]] = []
+    plain: list[dict] = []
     k = 0
-    while k < len(groups):
+    while k < len(line):
         end = k + 1
-        while end < len(groups) and is_letter(groups[end]) and is_letter(groups[k]) and evenly_spaced(groups[k : end + 1]):
+        while end < len(line) and is_letter(line[k]) and is_letter(line[end]) and evenly_spaced(line[k : end + 1]):
             end += 1
         if end - k >= 3:
-            out.append(([c for g in groups[k:end] for c in g], True))
+            if plain:
+                out.append((plain, False))
+                plain = []
+            out.append((list(line[k:end]), True))
         else:
-            out.append((groups[k], False))
+            plain.append(line[k])
             end = k + 1
         k = end
+    if plain:
+        out.append((plain, False))
     return out
 
 
-def is_letter(group: Sequence[dict]) -> bool:
-    return len(group) == 1 and not VALUE_RE.match(group[0]["text"]) and not group[0]["text"].isascii()
+def is_letter(char: dict) -> bool:
+    return not VALUE_RE.match(char["text"]) and not char["text"].isascii()
 
 
-def evenly_spaced(groups: Sequence[Sequence[dict]]) -> bool:
-    gaps = [b[0]["x0"] - a[-1]["x1"] for a, b in zip(groups, groups[1:], strict=False)]
-    width = char_width([g[0] for g in groups])
-    return max(gaps) <= MAX_EVEN_GAP * width and max(gaps) - min(gaps) <= EVEN_TOLERANCE * max(gaps)
+def evenly_spaced(chars: Sequence[dict]) -> bool:
+    """Gaps of about one size, spread (at least ``MIN_SPREAD`` of a character: set text has
+    none) and no wider than ``MAX_EVEN_GAP`` characters."""
+    gaps = [b["x0"] - a["x1"] for a, b in zip(chars, chars[1:], strict=False)]
+    width = char_width(chars)
+    return min(gaps) >= MIN_SPREAD * width and max(gaps) <= MAX_EVEN_GAP * width and max(gaps) - min(gaps) <= EVEN_TOLERANCE * max(gaps)
 
 
 def rotated_to_line(chars: Sequence[dict]) -> TextLine | None:
@@ -368,7 +383,11 @@ def split_at_corridors(segment: Segment, columns: Sequence[tuple[float, float]])
     chars = segment.chars
     cuts = set()
     for (_, start), (end, _) in zip(columns, columns[1:], strict=False):
-        gaps = [(chars[k]["x0"] - chars[k - 1]["x1"], k) for k in range(1, len(chars)) if chars[k - 1]["x1"] <= end + 1 and chars[k]["x0"] >= start - 1]
+        gaps = [
+            (chars[k]["x0"] - chars[k - 1]["x1"], k)
+            for k in range(1, len(chars))
+            if chars[k - 1]["x1"] <= end + 1 and chars[k]["x0"] >= start - 1 and chars[k - 1]["text"] not in SIGNS
+        ]
         widest = max(gaps, default=(0.0, 0))
         if widest[0] >= MIN_CUT_GAP:
             cuts.add(widest[1])

@@ -13,6 +13,9 @@ column rules that office prints imply without drawing them.
                     (between two consecutive rules that both stop at x, with no character
                     across x, no vertical rule at x next to them and no rule overshooting a
                     vertical there: a column boundary printed without a vertical rule)
+    column rules -> implied rules at a cut    ``open_ends_to_implied_rules``
+                    (a table cut by a page break: its column rules run to the cut, no rule
+                    closes the row there)
     edges -> edges snapped to lines           ``snap_edges``
                     (pdfplumber snaps in a chain: a pie chart's short edges at every height
                     drag a table's rules off its corners)
@@ -222,6 +225,44 @@ def snap_edges(edges: Sequence[dict], orientation: str) -> list[dict]:
     return out
 
 
+def horizontal_edge(x0: float, x1: float, y: float) -> dict:
+    return {"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0, "orientation": "h", "object_type": "implied_edge"}
+
+
+OPEN_END_COLUMNS = 3  # vertical rules ending together at an open end of a table
+OPEN_END_REACH = 40.0  # points: the table's outer rule lies this close to the open end
+
+
+def open_ends_to_implied_rules(vertical: Sequence[dict], horizontal: Sequence[dict]) -> list[dict]:
+    """A table cut by a page break has its column rules run to the cut and no rule there: the
+    row at the cut is open (its top on the next page, its bottom on the page before). Where
+    ``OPEN_END_COLUMNS`` or more vertical rules start (or stop) at one height with no horizontal
+    rule across them there, but one just inside, and none of them runs further, the open end is
+    closed by an implied rule."""
+    out = []
+    for side, inward in (("top", 1), ("bottom", -1)):
+        for y in cluster_values([e[side] for e in vertical if e["bottom"] - e["top"] >= MIN_RULE], RULE_ROW_TOLERANCE):
+            ending = [e for e in vertical if abs(e[side] - y) <= RULE_ROW_TOLERANCE and e["bottom"] - e["top"] >= MIN_RULE]
+            xs = cluster_values([e["x0"] for e in ending], STOP_TOLERANCE)
+            if len(xs) < OPEN_END_COLUMNS:
+                continue
+            left, right = xs[0], xs[-1]
+            across = [e for e in vertical if left - STOP_TOLERANCE <= e["x0"] <= right + STOP_TOLERANCE and e["bottom"] - e["top"] >= MIN_RULE]
+            outermost = min(e["top"] for e in across) if inward == 1 else max(e["bottom"] for e in across)
+            if abs(outermost - y) > RULE_ROW_TOLERANCE or spans(horizontal, y, left, right, 0.5):
+                continue  # not the end of the rules (cells drawn one by one start rules mid-table), or closed
+            inside = [h["top"] for h in horizontal if 0 < (h["top"] - y) * inward <= OPEN_END_REACH]
+            if any(spans(horizontal, at, left, right, 0.8) for at in inside):
+                out.append(horizontal_edge(left, right, y))
+    return out
+
+
+def spans(horizontal: Sequence[dict], y: float, left: float, right: float, share: float) -> bool:
+    """Horizontal edges at height y cover at least ``share`` of [left, right]."""
+    covered = sum(max(0.0, min(h["x1"], right) - max(h["x0"], left)) for h in horizontal if abs(h["top"] - y) <= SNAP_TOLERANCE)
+    return covered >= share * (right - left)
+
+
 def page_to_table_edges(page: Any) -> tuple[list[dict], list[dict]]:
     """Vertical and horizontal edges for pdfplumber's table finder (``explicit`` strategy, its
     own snapping off)."""
@@ -229,4 +270,5 @@ def page_to_table_edges(page: Any) -> tuple[list[dict], list[dict]]:
     horizontal = [e for e in edges if e["orientation"] == "h"]
     vertical = [e for e in edges if e["orientation"] == "v"]
     vertical += rule_rows_to_implied_verticals(edges_to_rule_rows(horizontal), page.chars, vertical)
+    horizontal += open_ends_to_implied_rules(vertical, horizontal)
     return snap_edges(vertical, "v"), snap_edges(horizontal, "h")

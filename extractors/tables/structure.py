@@ -122,12 +122,28 @@ def label_text(text: str) -> str:
 
 def table_to_slots(table: Table) -> list[list[str]]:
     """Every slot's normalized text, a merged cell's text in each slot it covers."""
-    return [[cell_to_text(text) for text in row] for row in table.grid()]
+    return [markers_joined([cell_to_text(text) for text in row]) for row in table.grid()]
 
 
 def table_to_printed_rows(table: Table) -> list[list[str]]:
     """Every slot's normalized text as printed: a merged cell's text on its first slot only."""
-    return [[cell_to_text(text) for text in table.row_texts(r)] for r in range(table.n_rows)]
+    return [markers_joined([cell_to_text(text) for text in table.row_texts(r)]) for r in range(table.n_rows)]
+
+
+BARE_MARKER_RE = re.compile(r"(?:第?\s*[0-9]{1,2}\s*[.．]|[(（]\s*[0-9]{1,2}\s*[)）]|[⑴-⒇①-⑳]|[(（][ア-ン][)）])")
+
+
+def markers_joined(row: list[str]) -> list[str]:
+    """An outline marker printed in a column of its own (``1.`` | ``流動資産``, ``(1)`` |
+    ``現金及び預金``) marks the label beside it: the two are one label, in the marker's slot."""
+    out = list(row)
+    for c, text in enumerate(row):
+        if not BARE_MARKER_RE.fullmatch(text.replace(" ", "")):
+            continue
+        nxt = next((k for k in range(c + 1, len(row)) if out[k]), None)
+        if nxt is not None and not is_value_text(out[nxt]) and not BARE_MARKER_RE.fullmatch(out[nxt].replace(" ", "")) and outline_rank(out[nxt]) is None:
+            out[c], out[nxt] = f"{text.replace(' ', '')}{out[nxt]}", ""
+    return out
 
 
 AGE_CLASS_RE = re.compile(r"\d{1,3}歳?代(?:以上|以下|前半|後半)?[～~]?|\d{1,3}歳(?:以上|未満|以下)|\d{1,3}[～~\-－]\d{1,3}歳")
@@ -152,8 +168,20 @@ def slots_to_header_rows(slots: Sequence[Sequence[str]]) -> int:
     count = next((r for r, row in enumerate(slots) if row_has_values(row)), None)
     if count is None:
         return 1 if len(slots) > 1 else 0
+    if not heads_value_columns(slots, count):
+        return 0
     group = next((r for r in range(1, count) if is_group_row(slots[r])), count)
     return min(count, group, MAX_HEADER_ROWS)
+
+
+def heads_value_columns(slots: Sequence[Sequence[str]], count: int) -> bool:
+    """The leading ``count`` rows print something over a column of values: rows that print
+    only over the labels (資産の部 / 1. 流動資産 over a balance sheet's items) head no column,
+    they are groups of the rows below."""
+    width = max((len(row) for row in slots), default=0)
+    columns = [[row[c] for row in slots[count:] if c < len(row) and row[c]] for c in range(width)]
+    values = [c for c, filled in enumerate(columns) if filled and sum(1 for text in filled if is_data_value(text) or is_mark(text)) * 2 >= len(filled)]
+    return not values or any(c < len(row) and row[c] for row in slots[:count] for c in values)
 
 
 def is_group_row(row: Sequence[str]) -> bool:
@@ -161,6 +189,19 @@ def is_group_row(row: Sequence[str]) -> bool:
     group of the body below, not a heading of the columns."""
     filled = [c for c in row if c]
     return len(set(filled)) == 1 and outline_rank(filled[0]) is not None
+
+
+SECTION_RANK = -1  # above every outline marker
+
+
+def is_section_row(slots: Sequence[Sequence[str]], r: int) -> bool:
+    """A row of one unmarked label right over a group row (資産の部 over 1. 流動資産): a section
+    of the table, heading its marked groups until the next section."""
+    filled = {c for c in slots[r] if c}
+    if len(filled) != 1 or r + 1 >= len(slots):
+        return False
+    text = next(iter(filled))
+    return outline_rank(text) is None and not is_aggregate_label(text) and heads_rows_below(slots, r + 1)
 
 
 def heads_rows_below(slots: Sequence[Sequence[str]], r: int) -> bool:
@@ -311,9 +352,15 @@ def push_outline(stack: tuple[tuple[int | None, str], ...], text: str, label: st
 
 
 def slots_to_row_paths(
-    slots: Sequence[Sequence[str]], header_rows: int, stub_columns: int, numbering: frozenset[int] = frozenset(), skip: frozenset[tuple[int, int]] = frozenset()
+    slots: Sequence[Sequence[str]],
+    header_rows: int,
+    stub_columns: int,
+    numbering: frozenset[int] = frozenset(),
+    skip: frozenset[tuple[int, int]] = frozenset(),
+    sections: frozenset[int] = frozenset(),
 ) -> list[tuple[str, ...]]:
-    """The labels of every row, outermost first (header rows: none). A blank label in a stub
+    """The labels of every row, outermost first (header rows: none); ``sections``: rows that
+    head sections of marked groups (``is_section_row``, found on the slots as printed). A blank label in a stub
     column left of the row's own label carries the label above it (a group label printed once,
     or a merged cell); in one column, outline markers nest (``1 総収益`` > ``(1) 営業収益`` >
     ``ア 料金収入``); a group row (one marked label across the row, ``1 活力あるまち``) heads
@@ -325,6 +372,10 @@ def slots_to_row_paths(
     groups: tuple[tuple[int | None, str], ...] = ()  # group rows (one label across the row) in force
     for r in range(header_rows, len(slots)):
         row = slots[r]
+        if r in sections:
+            groups, above = ((SECTION_RANK, label_text(next(c for c in row if c))),), {}
+            paths.append(tuple(label for _, label in groups))
+            continue
         if heads_rows_below(slots, r):
             text = next(c for c in row if c)
             groups, above = push_outline(groups, text, label_text(text)), {}
@@ -371,8 +422,11 @@ def labels_over_closed_groups(
         printed = [[slots[r][c] for r in segment if slots[r][c]] for segment in segments]
         if all(len(p) == 1 for p in printed) and any(not slots[segment[0]][c] for segment in segments):
             for segment, (label,) in zip(segments, printed, strict=True):
+                at = next(r for r in segment if slots[r][c])
+                alone = sum(1 for text in slots[at] if text) == 1  # a label on a row of its own heads the rows below
                 for r in segment:
-                    out[r][c] = label
+                    if r >= at or not alone:
+                        out[r][c] = label
     return out
 
 
@@ -392,7 +446,8 @@ def labels_printed_at_the_bottom(slots: list[list[str]], header_rows: int, label
     body = [r for r in range(header_rows, len(slots)) if not any(is_aggregate_label(slots[r][c]) for c in labels if slots[r][c])]
     if len(body) < 2:
         return slots
-    bottom = [c for c in labels[:-1] if not slots[body[0]][c] and slots[body[-1]][c]]
+    alone = {r for r in body if sum(1 for text in slots[r] if text) == 1}  # a label on a row of its own heads the rows below
+    bottom = [c for c in labels[:-1] if not slots[body[0]][c] and slots[body[-1]][c] and body[-1] not in alone]
     if not bottom:
         return slots
     out = [list(row) for row in slots]
@@ -400,7 +455,7 @@ def labels_printed_at_the_bottom(slots: list[list[str]], header_rows: int, label
         start = body[0]
         for r in body:
             if slots[r][c]:
-                for k in range(start, r):
+                for k in range(start if r not in alone else r, r):
                     out[k][c] = out[k][c] or slots[r][c]
                 start = r + 1
     return out
@@ -596,8 +651,9 @@ def table_to_structure(table: Table) -> Structure:
     fiscal_axis = corner_names_fiscal_years(slots, header_rows, stub_columns)
     column_periods = [as_fiscal(p) if fiscal_axis else p for p in column_periods]
     column_periods = [p if c >= stub_columns else None for c, p in enumerate(column_periods)]
+    sections = frozenset(r for r in range(header_rows, len(slots)) if is_section_row(slots, r))
     slots = labels_over_closed_groups(slots, header_rows, stub_columns, numbering)
-    row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved))
+    row_paths = slots_to_row_paths(slots, header_rows, stub_columns, numbering, frozenset(moved), sections)
     row_periods = [as_fiscal(p) if fiscal_axis else p for p in axis_to_periods(row_paths, default_fiscal, year, table.year_hint)]
     units = table_units(table.context, slots, header_rows)
     column_units = [
