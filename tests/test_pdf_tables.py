@@ -283,3 +283,18 @@ def test_a_balance_sheet_keeps_its_sections_groups_and_spread_names() -> None:
     assert labelled[("資産の部", "1.流動資産", "(5)代行用地")] == "42,609,000"
     assert labelled[("資本の部", "5.資本金", "(1)基本財産")] == "5,000,000"
     assert labelled[("資本の部", "6.準備金", "(2)当期純利益")] == "△85,346"
+
+
+def test_a_table_printed_without_header_takes_the_header_above_it() -> None:
+    # 富士市 予算書 市税 (tests/real/) p.1 as rendered: the 2項 固定資産税 table is one ruled row
+    # (1 固定資産税 23,806,300 23,180,700 625,600) under the 1項 table, whose header (目 |
+    # 本年度予算額 | 前年度予算額 | 比較) and 千円 over the first numbers it shares.
+    from extractors.tables.structure import table_to_structure
+
+    path = FIXTURES.parent / "real" / "fuji-city-tax-revenue-budget-fy2026.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    table = next(t for t in parsed.tables if t.pages == (1,) and any("固定資産税" in c.text for c in t.cells if c.column == 0) and t.n_columns == 4)
+    data = {(d.row_path, d.column_path): (d.text, d.unit) for d in table_to_structure(table).data}
+    assert data[(("1固定資産税",), ("本年度予算額",))] == ("23,806,300", "千円")
+    assert data[(("1固定資産税",), ("比較",))] == ("625,600", "千円")

@@ -39,7 +39,8 @@ def found_is_table(table: FoundTable) -> bool:
     slots = table.n_rows * table.n_columns
     rows = sum(1 for r in range(table.n_rows) if sum(1 for c in filled if c.row == r) >= 2)
     covered = sum(c.row_span * c.col_span for c in filled)
-    return rows >= MIN_FILLED_ROWS and covered >= MIN_FILLED_SHARE * slots and not (table.strategy == "borderless" and is_prose_in_columns(filled))
+    enough_rows = rows >= MIN_FILLED_ROWS or (table.n_rows == 1 and table.strategy == "ruled" and rows == 1)  # one ruled row of values
+    return enough_rows and covered >= MIN_FILLED_SHARE * slots and not (table.strategy == "borderless" and is_prose_in_columns(filled))
 
 
 def is_prose_in_columns(filled: list[TableCell]) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 from extractors.model.document import BBox
 from extractors.tables.base import CharIndex, FoundTable, TableCell, TableStrategy, chars_to_text, cluster_values, nearest_index
 from extractors.tables.edges import page_to_table_edges
+from extractors.tables.grid import is_value_text
 from extractors.tables.stacked_rows import split_stacked_rows
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
@@ -43,8 +44,8 @@ class RuledStrategy(TableStrategy):
         found = []
         for table in page.find_tables(settings):
             cells, xs, ys = table_to_cells(table.cells, chars, page.page_number)
-            if len(ys) < 3 or len(xs) < 3:
-                continue  # a frame or a single box is not a table
+            if len(xs) < 3 or len(ys) < 2 or (len(ys) < 3 and not one_row_of_values(cells, len(xs) - 1)):
+                continue  # a frame or a single box is not a table; one ruled row of values is (a header printed once above)
             cells, n_rows = split_stacked_rows(cells, len(ys) - 1, chars)
             bbox = BBox(*table.bbox)
             found.append(
@@ -60,6 +61,12 @@ class RuledStrategy(TableStrategy):
                 )
             )
         return found
+
+
+def one_row_of_values(cells: Sequence[TableCell], n_columns: int) -> bool:
+    """A single ruled row of three or more columns, holding values: a table whose header is
+    printed once over an earlier table of the same columns (``stitch.lend_header``)."""
+    return n_columns >= 3 and sum(1 for c in cells if is_value_text(c.text)) >= 2
 
 
 def cells_to_edges(boxes: list[tuple[float, float, float, float]], chars: Sequence[dict] = ()) -> tuple[list[float], list[float]]:

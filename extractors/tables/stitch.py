@@ -4,16 +4,22 @@
 ``stitch``           rows of the continuation appended, its repeated header rows dropped, and a
                      merged cell cut by the page break joined with its other part (the label
                      kept once, on the first row it covers)
+``lend_header``      a table printed without header under a table of the same columns (a
+                     budget book prints the header once per page, over each 項's table)
+                     takes that table's header rows
 
 Pure functions: the inputs are not changed (camelot's ``stack_contiguous`` does the same).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from extractors.model.document import BBox
+from extractors.normalize.amounts import UNIT_WORDS
 from extractors.tables.base import FoundTable, TableCell
+from extractors.tables.grid import LEADING_UNIT_RE, is_value_text
 
 EDGE_TOLERANCE = 4.0  # points between the column edges of the two parts
 CORRIDOR_TOLERANCE = 10.0  # points between the corridor middles of two borderless parts
@@ -92,3 +98,32 @@ def cell_continues(prev: TableCell, cell: TableCell) -> bool:
     if prev.col_span != cell.col_span or (prev.row_span == 1 and cell.row_span == 1):
         return False
     return not cell.text or not prev.text or cell.text == prev.text
+
+
+def header_rows(table: FoundTable) -> int:
+    """Leading rows without a value (at most ``MAX_HEADER_ROWS``)."""
+    for row in range(min(MAX_HEADER_ROWS, table.n_rows) + 1):
+        if row == table.n_rows or any(is_value_text(text) for text in table.row_texts(row)):
+            return row
+    return MAX_HEADER_ROWS
+
+
+def lends_header(first: FoundTable, second: FoundTable) -> bool:
+    """``second`` prints no header, ``first`` does and has the same columns."""
+    return header_rows(second) == 0 and 0 < header_rows(first) < first.n_rows and tables_continue(first, second)
+
+
+def lend_header(first: FoundTable, second: FoundTable) -> FoundTable:
+    """``second`` with the header rows of ``first`` above its own rows, and the units ``first``
+    prints over the number of its first data cells (``千円16,203,500``) as a row of units."""
+    count = header_rows(first)
+    header = [c for c in first.cells if c.row < count]
+    units = [replace(c, text=match["unit"], row=count) for c in first.cells if c.row == count and (match := leading_unit(c.text))]
+    count += bool(units)
+    moved = [replace(c, row=c.row + count) for c in second.cells]
+    return second.with_cells(header + units + moved, n_rows=second.n_rows + count)
+
+
+def leading_unit(text: str) -> re.Match[str] | None:
+    match = LEADING_UNIT_RE.match(text.replace("\n", ""))
+    return match if match and match["unit"] in UNIT_WORDS else None

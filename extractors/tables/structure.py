@@ -305,7 +305,7 @@ def slots_to_column_paths(printed: Sequence[Sequence[str]], slots: Sequence[Sequ
             if not text and any(slots[k][column] for k in range(r + 1, header_rows)):
                 text = next((printed[r][k] for k in range(column - 1, -1, -1) if printed[r][k]), "")
             text = label_text(text)
-            if text and not is_unit_note(text) and (not parts or parts[-1] != text):
+            if text and not is_unit_note(text) and not is_bare_unit(text) and (not parts or parts[-1] != text):
                 parts.append(text)
         paths.append(tuple(parts))
     return paths
@@ -562,6 +562,15 @@ def column_unit(path: Sequence[str], units: Sequence[str]) -> str | None:
     return amount or ratio
 
 
+def is_bare_unit(text: str) -> bool:
+    """A header cell that is only a unit (``千円`` under 本年度予算額): the column's unit, no heading."""
+    return text.replace(" ", "") in UNIT_WORDS
+
+
+def column_header_unit(header: Sequence[str]) -> str | None:
+    return next((text.replace(" ", "") for text in header if text and is_bare_unit(text)), None)
+
+
 def column_printed_unit(cells: Sequence[str]) -> str | None:
     """The unit printed above the first number of a column (``千円`` over ``488,451``), which
     Excel-made tables print once for the whole column."""
@@ -657,7 +666,8 @@ def table_to_structure(table: Table) -> Structure:
     row_periods = [as_fiscal(p) if fiscal_axis else p for p in axis_to_periods(row_paths, default_fiscal, year, table.year_hint)]
     units = table_units(table.context, slots, header_rows)
     column_units = [
-        column_unit(path, units) or column_printed_unit([row[c] for row in slots[header_rows:]]) for c, path in enumerate(column_paths)
+        column_header_unit([row[c] for row in slots[:header_rows]]) or column_unit(path, units) or column_printed_unit([row[c] for row in slots[header_rows:]])
+        for c, path in enumerate(column_paths)
     ]
     column_units = derived_column_units(slots, header_rows, stub_columns, column_paths, column_units)
     aggregate_rows = frozenset(r for r, path in enumerate(row_paths) if path and is_aggregate_label(path[-1]))
