@@ -20,7 +20,7 @@ from extractors.model.document import Document
 from extractors.model.table import Table
 from extractors.readers import PDF_MAGIC, SUPPORTED_SUFFIXES, ReadFailure, read_document, sniff_media_type
 from schemas.quality import Code, Issue, Severity
-from schemas.tables import ROW_TYPE_BY_TABLE
+from schemas.tables import ROW_TYPE_BY_TABLE, TableRow, row_key
 
 from .envelope import DocumentResult
 
@@ -146,12 +146,27 @@ def failure_issue(extractor: Extractor, exc: Exception, tables: Sequence[Table])
 
 
 def renumber_rows(extraction: Extraction) -> Extraction:
-    """Tables keyed by (doc_id, row) get one running row index per document, in output order."""
+    """Tables keyed by (doc_id, row) get one running row index per document, in output order;
+    an issue about one row then gets that row's key (``quality.row_key``)."""
     updates = {}
+    renumbered: dict[int, TableRow] = {}  # by identity: the issue holds the very row
+    by_value: dict[TableRow, TableRow] = {}  # else an equal row (the first of equal ones)
     for name in extraction.table_names():
         if ROW_TYPE_BY_TABLE[name].PRIMARY_KEY == ("doc_id", "row"):
-            updates[name] = tuple(replace(r, row=i) for i, r in enumerate(getattr(extraction, name)))
-    return replace(extraction, **updates)
+            old = getattr(extraction, name)
+            updates[name] = tuple(replace(r, row=i) for i, r in enumerate(old))
+            renumbered.update((id(a), b) for a, b in zip(old, updates[name], strict=True))
+            by_value.update((a, b) for a, b in zip(reversed(old), reversed(updates[name]), strict=True))
+    issues = tuple(
+        issue_with_key(i, renumbered.get(id(i.row)) or by_value.get(i.row, i.row)) if i.row is not None else i
+        for i in extraction.issues
+    )
+    return replace(extraction, **updates, issues=issues)
+
+
+def issue_with_key(issue: Issue, row: TableRow) -> Issue:
+    """The issue naming the key of the row it is about, no longer holding the row."""
+    return replace(issue, key=row_key(row), row=None)
 
 
 def validate_stage(result: DocumentResult) -> DocumentResult:
