@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.model.document import BBox, Line
-from extractors.model.table import Table
+from extractors.model.table import Table, TableCell
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def table_row_provenance(table: Table, row: int) -> Provenance:
     if not 0 <= row < len(table.rows):
         return Provenance(page=table.page or None, table_id=table.index, strategy=table.strategy)
     source = table.rows[row]
-    box = source.bbox or bbox_union(c.bbox for c in table.cells if c.row == row and c.page in (0, source.page))
+    box = source.bbox or bbox_union(c.bbox for c in table.cells_starting_on(row) if c.page in (0, source.page))
     return Provenance(source.page or None, box, source.first_line or None, source.last_line or None, table.index, table.strategy)
 
 
@@ -129,22 +129,47 @@ def table_rows_provenance(table: Table, rows: Iterable[int]) -> Provenance:
     return provenance_union(table_row_provenance(table, r) for r in sorted(set(rows)))
 
 
-def column_span(table: Table, column: int) -> tuple[float, float] | None:
-    """The x-range of a grid column: over the cells that sit in it alone (no span)."""
-    boxes = [c.bbox for c in table.cells if c.column == column and c.col_span == 1 and c.bbox is not None]
-    if not boxes:
-        return None
-    return min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+@dataclass(frozen=True)
+class _TableIndex:
+    """A table's cells by grid slot and its columns' x-ranges, built once per table."""
+
+    by_slot: dict[tuple[int, int], TableCell]
+    columns: dict[int, tuple[float, float]]
+
+
+_INDEXES: dict[int, tuple[Table, _TableIndex]] = {}  # id -> (the table, kept alive; its index)
+_MAX_INDEXES = 16
+
+
+def _index(table: Table) -> _TableIndex:
+    held = _INDEXES.get(id(table))
+    if held is not None and held[0] is table:
+        return held[1]
+    by_slot: dict[tuple[int, int], TableCell] = {}
+    spans: dict[int, list[BBox]] = {}
+    for cell in table.cells:
+        for r in range(cell.row, cell.row + cell.row_span):
+            for c in range(cell.column, cell.column + cell.col_span):
+                by_slot.setdefault((r, c), cell)
+        if cell.col_span == 1 and cell.bbox is not None:
+            spans.setdefault(cell.column, []).append(cell.bbox)
+    columns = {c: (min(b.x0 for b in boxes), max(b.x1 for b in boxes)) for c, boxes in spans.items()}
+    if len(_INDEXES) >= _MAX_INDEXES:
+        _INDEXES.clear()
+    index = _TableIndex(by_slot, columns)
+    _INDEXES[id(table)] = (table, index)
+    return index
 
 
 def table_cell_provenance(table: Table, row: int, column: int) -> Provenance:
     """One grid slot: the cell covering it (its page, bbox, lines); an empty slot no cell covers:
-    its column's x-range across its row."""
+    its column's x-range (over the cells that sit in it alone) across its row."""
     source = table_row_provenance(table, row)
-    cell = table.cell_at(row, column)
+    index = _index(table)
+    cell = index.by_slot.get((row, column))
     if cell is not None and cell.bbox is not None:
         return Provenance(cell.page or source.page, cell.bbox, source.line_start, source.line_end, table.index, table.strategy)
-    span = column_span(table, column)
+    span = index.columns.get(column)
     box = source.bbox
     if span is not None and box is not None:
         box = BBox(span[0], box.top, span[1], box.bottom)
