@@ -57,6 +57,7 @@ class Code(StrEnum):
     BAD_PERIOD = "bad-period"
     BAD_ID = "bad-id"
     DUPLICATE_KEY = "duplicate-key"
+    BAD_ROW_KEY = "bad-row-key"  # a quality row_key that is no key of its table
     # --- validation of the other files of an output folder ---
     BAD_DATAPACKAGE = "bad-datapackage"
     BAD_REPORT = "bad-report"
