@@ -96,7 +96,7 @@ def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
         )
         document = result.document
         extraction, issues = run_extractors(document, extractors, context)
-        extraction = renumber_rows(extraction)
+        extraction = file_lines(renumber_rows(extraction), document)
         understood = extraction.row_count() - len(extraction.cells)
         if document.tables and understood == 0:
             issues.append(
@@ -162,6 +162,24 @@ def renumber_rows(extraction: Extraction) -> Extraction:
         for i in extraction.issues
     )
     return replace(extraction, **updates, issues=issues)
+
+
+def file_lines(extraction: Extraction, document: Document) -> Extraction:
+    """``line_start`` / ``line_end`` as lines of the input file (extractors give the document's
+    line numbers, which count a form feed and an expanded HTML table as lines of their own)."""
+    mapping = {line.number: line.file_line for line in document.lines() if line.file_line is not None}
+    if not mapping:
+        return extraction
+    updates = {}
+    for name in extraction.table_names():
+        rows = getattr(extraction, name)
+        if rows and hasattr(rows[0], "line_start"):
+            updates[name] = tuple(
+                replace(r, line_start=mapping.get(r.line_start, r.line_start), line_end=mapping.get(r.line_end, r.line_end))
+                if r.line_start is not None else r
+                for r in rows
+            )
+    return replace(extraction, **updates)
 
 
 def issue_with_key(issue: Issue, row: TableRow) -> Issue:

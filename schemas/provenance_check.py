@@ -42,7 +42,7 @@ def provenance_problems(frames: Mapping[str, pd.DataFrame]) -> list[QualityRow]:
         if frame is not None and set(ROW_TYPE_BY_TABLE[table].__dataclass_fields__) <= set(frame.columns):
             problems += [_problem(table, row, doc_id, code, message) for row, doc_id, code, message in _row_problems(table, frame, documents)]
     quality = frames.get("quality")
-    if quality is not None and {"table", "row_key"} <= set(quality.columns):
+    if quality is not None and {"doc_id", "table", "row_key"} <= set(quality.columns):
         problems += list(_row_key_problems(quality))
     return problems
 

@@ -42,7 +42,7 @@ class Provenance:
             "bbox_top": _points(box.top) if box else None,
             "bbox_x1": _points(box.x1) if box else None,
             "bbox_bottom": _points(box.bottom) if box else None,
-            "line_start": None if box else self.line_start,
+            "line_start": None if box else self.line_start,  # document lines; the file's: ``pipeline.stages.file_lines``
             "line_end": None if box else self.line_end,
             "table_id": self.table_id,
             "strategy": self.strategy,
