@@ -18,6 +18,7 @@ the type checks.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -39,7 +40,7 @@ def provenance_problems(frames: Mapping[str, pd.DataFrame]) -> list[QualityRow]:
     problems: list[QualityRow] = []
     for table in PROVENANCE_TABLES:
         frame = frames.get(table)
-        if frame is not None and set(ROW_TYPE_BY_TABLE[table].__dataclass_fields__) <= set(frame.columns):
+        if frame is not None and {f.name for f in dataclasses.fields(ROW_TYPE_BY_TABLE[table])} <= set(frame.columns):
             problems += [_problem(table, row, doc_id, code, message) for row, doc_id, code, message in _row_problems(table, frame, documents)]
     quality = frames.get("quality")
     if quality is not None and {"doc_id", "table", "row_key"} <= set(quality.columns):

@@ -139,3 +139,65 @@ def test_the_bbox_of_random_pdf_rows_holds_their_value(pdf_output):
                     missed.append((table, printed_value(table, row), text[:60]))
     assert held + len(missed) >= 60
     assert not missed, f"{len(missed)} of {held + len(missed)} rows: the value is not in their bbox: {missed[:5]}"
+
+
+def rows_by_key(folder: Path, table: str) -> list[dict[str, str]]:
+    return read(folder, table)
+
+
+@pytest.mark.parametrize("which", ["seeds", "pdfs"])
+def test_quality_rows_name_rows_that_exist(which, seeds_output, pdf_output):
+    """Every quality row_key is (a leading part of) the key of at least one row of its table."""
+    import json
+
+    folder = seeds_output[1] if which == "seeds" else pdf_output
+    keyed = [q for q in read(folder, "quality") if q["row_key"]]
+    tables = {t: read(folder, t) for t in {q["table"] for q in keyed}}
+    for q in keyed:
+        wanted = {name: str(value) for name, value in json.loads(q["row_key"]).items()}
+        found = [r for r in tables[q["table"]] if r["doc_id"] == q["doc_id"] and all(r[n] == v for n, v in wanted.items())]
+        assert found, q
+        if q["table_id"]:
+            assert any(r["table_id"] == q["table_id"] for r in found), q
+    assert len(keyed) >= (60 if which == "seeds" else 5)
+
+
+def test_validate_reports_damaged_provenance(pdf_output, tmp_path):
+    import shutil
+
+    from schemas.validation import validate_output_dir
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(pdf_output, folder)
+    rows = read(folder, "participation")
+    pages = int(next(d for d in read(folder, "documents") if d["doc_id"] == rows[0]["doc_id"])["pages"])
+    rows[0]["page"] = str(pages + 1)  # beyond the document
+    rows[1]["bbox_x0"], rows[1]["bbox_x1"] = rows[1]["bbox_x1"], str(float(rows[1]["bbox_x0"]) - 10)  # x0 > x1
+    rows[2]["bbox_bottom"] = ""  # bbox in part, and a PDF row without its bbox
+    rows[3]["line_start"], rows[3]["line_end"] = "5", "3"  # reversed lines
+    with (folder / "participation.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    quality = read(folder, "quality")
+    keyed = next(q for q in quality if q["row_key"])
+    keyed["row_key"] = '{"municipality_code":"012025"}'  # not a leading part of any table's key
+    with (folder / "quality.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(quality[0]))
+        writer.writeheader()
+        writer.writerows(quality)
+    found = {(q.table, q.code, q.location) for q in validate_output_dir(folder)}
+    assert ("participation", "out-of-range", "row 1") in found
+    assert ("participation", "out-of-range", "row 2") in found
+    assert ("participation", "required-value-missing", "row 3") in found
+    assert ("participation", "out-of-range", "row 4") in found
+    assert any(t == "quality" and c == "bad-row-key" for t, c, _ in found)
+    assert not any(loc == "row 5" for t, _, loc in found if t == "participation")
+
+
+def test_an_issue_keeps_its_row_key_through_the_cache():
+    from pipeline.cache import issue_to_json, json_to_issue
+    from schemas.quality import Code, Issue, Severity
+
+    issue = Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, "m", "participation", "matrix 0", (("matrix", 0), ("project_row", 3)), 2)
+    assert json_to_issue(issue_to_json(issue)) == issue
