@@ -147,21 +147,26 @@ def failure_issue(extractor: Extractor, exc: Exception, tables: Sequence[Table])
 
 def renumber_rows(extraction: Extraction) -> Extraction:
     """Tables keyed by (doc_id, row) get one running row index per document, in output order;
-    an issue about one row then gets that row's key (``quality.row_key``)."""
+    an issue about one row then gets that row's key (``quality.row_key``), none when the row is
+    not among the extraction's (an extractor left it out)."""
     updates = {}
-    renumbered: dict[int, TableRow] = {}  # by identity: the issue holds the very row
+    final: dict[int, TableRow] = {}  # by identity: the issue holds the very row
     by_value: dict[TableRow, TableRow] = {}  # else an equal row (the first of equal ones)
     for name in extraction.table_names():
-        if ROW_TYPE_BY_TABLE[name].PRIMARY_KEY == ("doc_id", "row"):
-            old = getattr(extraction, name)
-            updates[name] = tuple(replace(r, row=i) for i, r in enumerate(old))
-            renumbered.update((id(a), b) for a, b in zip(old, updates[name], strict=True))
-            by_value.update((a, b) for a, b in zip(reversed(old), reversed(updates[name]), strict=True))
-    issues = tuple(
-        issue_with_key(i, renumbered.get(id(i.row)) or by_value.get(i.row, i.row)) if i.row is not None else i
-        for i in extraction.issues
-    )
+        old = getattr(extraction, name)
+        new = tuple(replace(r, row=i) for i, r in enumerate(old)) if ROW_TYPE_BY_TABLE[name].PRIMARY_KEY == ("doc_id", "row") else old
+        if new is not old:
+            updates[name] = new
+        final.update((id(a), b) for a, b in zip(old, new, strict=True))
+        by_value.update((a, b) for a, b in zip(reversed(old), reversed(new), strict=True))
+    issues = tuple(issue_with_key(i, final.get(id(i.row)) or by_value.get(i.row)) if i.row is not None else i for i in extraction.issues)
     return replace(extraction, **updates, issues=issues)
+
+
+def issue_with_key(issue: Issue, row: TableRow | None) -> Issue:
+    """The issue naming the key of the row it is about (no key: a row not written), no longer
+    holding the row."""
+    return replace(issue, key=row_key(row) if row is not None else (), row=None)
 
 
 def file_lines(extraction: Extraction, document: Document) -> Extraction:
@@ -180,11 +185,6 @@ def file_lines(extraction: Extraction, document: Document) -> Extraction:
                 for r in rows
             )
     return replace(extraction, **updates)
-
-
-def issue_with_key(issue: Issue, row: TableRow) -> Issue:
-    """The issue naming the key of the row it is about, no longer holding the row."""
-    return replace(issue, key=row_key(row), row=None)
 
 
 def validate_stage(result: DocumentResult) -> DocumentResult:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
-from extractors.model.provenance import table_cell_provenance, table_row_provenance
+from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
 from extractors.tables.grid import is_placeholder_text
 from extractors.tables.long_form import table_to_long_form
@@ -289,7 +289,7 @@ def table_to_reading(doc_id: str, table: Table, structure: Structure, slots: Seq
             seen.setdefault(number, r)
         page = cell_number(slots[r][columns.page]) if columns.page is not None else None
         c1, c2, c3 = path_to_categories(paths[r])
-        source = table_row_provenance(table, r).union(table_cell_provenance(table, r, columns.name))
+        source = table_cell_provenance(table, r, columns.name)  # its name cell, not the whole row
         project = ProjectRow(doc_id=doc_id, project_number=number, project_name=name or None, category_1=c1, category_2=c2, category_3=c3, page_ref=page, flags=";".join(flags) or None, **source.columns())
         rows.append(project)
         issues += [i.about(project) for i in mine]
