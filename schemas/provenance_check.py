@@ -74,7 +74,7 @@ def _row_problems(table: str, frame: pd.DataFrame, documents: Mapping[str, tuple
         box = [_number(t) for t in box_text]
         given = [t for t in box_text if t]
         if given and len(given) < 4:
-            yield i, doc_id, Code.REQUIRED_VALUE_MISSING, f"{where}: bbox given in part ({', '.join(c for c, t in zip(BBOX_COLUMNS, box_text) if not t)} empty)"
+            yield i, doc_id, Code.REQUIRED_VALUE_MISSING, f"{where}: bbox given in part ({', '.join(c for c, t in zip(BBOX_COLUMNS, box_text, strict=True) if not t)} empty)"
         elif given and None not in box:
             x0, top, x1, bottom = box  # type: ignore[misc]
             if x0 > x1 or top > bottom or min(box) < 0:  # type: ignore[type-var]

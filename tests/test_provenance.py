@@ -4,8 +4,10 @@ and the text there holds the value (rows picked at random, fixed seed)."""
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -13,8 +15,11 @@ import pdfplumber
 import pytest
 
 from extractors.normalize.textnorm import nfkc_keep_marks
+from pipeline.cache import issue_to_json, json_to_issue
 from pipeline.validate import validate_output
+from schemas.quality import Code, Issue, Severity
 from schemas.tables import BBOX_COLUMNS, PROVENANCE_TABLES
+from schemas.validation import validate_output_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_PDFS = sorted((ROOT / "tests" / "fixtures").glob("*.pdf"))
@@ -141,15 +146,9 @@ def test_the_bbox_of_random_pdf_rows_holds_their_value(pdf_output):
     assert not missed, f"{len(missed)} of {held + len(missed)} rows: the value is not in their bbox: {missed[:5]}"
 
 
-def rows_by_key(folder: Path, table: str) -> list[dict[str, str]]:
-    return read(folder, table)
-
-
 @pytest.mark.parametrize("which", ["seeds", "pdfs"])
 def test_quality_rows_name_rows_that_exist(which, seeds_output, pdf_output):
     """Every quality row_key is (a leading part of) the key of at least one row of its table."""
-    import json
-
     folder = seeds_output[1] if which == "seeds" else pdf_output
     keyed = [q for q in read(folder, "quality") if q["row_key"]]
     tables = {t: read(folder, t) for t in {q["table"] for q in keyed}}
@@ -163,10 +162,6 @@ def test_quality_rows_name_rows_that_exist(which, seeds_output, pdf_output):
 
 
 def test_validate_reports_damaged_provenance(pdf_output, tmp_path):
-    import shutil
-
-    from schemas.validation import validate_output_dir
-
     folder = tmp_path / "damaged"
     shutil.copytree(pdf_output, folder)
     rows = read(folder, "participation")
@@ -196,8 +191,5 @@ def test_validate_reports_damaged_provenance(pdf_output, tmp_path):
 
 
 def test_an_issue_keeps_its_row_key_through_the_cache():
-    from pipeline.cache import issue_to_json, json_to_issue
-    from schemas.quality import Code, Issue, Severity
-
     issue = Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, "m", "participation", "matrix 0", (("matrix", 0), ("project_row", 3)), 2)
     assert json_to_issue(issue_to_json(issue)) == issue

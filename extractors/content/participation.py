@@ -47,7 +47,14 @@ from extractors.matrix.recovery import (
     evidence_to_recovery,
 )
 from extractors.model.document import Document, Line
-from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance, provenance_union, table_cell_provenance, table_row_provenance
+from extractors.model.provenance import (
+    NO_PROVENANCE,
+    Provenance,
+    lines_to_provenance,
+    provenance_union,
+    table_cell_provenance,
+    table_row_provenance,
+)
 from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks
