@@ -45,7 +45,7 @@ from schemas.tables import ROW_TYPE_BY_TABLE, TableRow
 from .envelope import DocumentResult, InputFile
 
 CACHE_DIR_NAME = ".keikaku_cache"  # like .pytest_cache / .ruff_cache
-CACHE_FORMAT = 2  # 1: pickles (never read again)
+CACHE_FORMAT = 3  # 1: pickles (never read again); 2: before the provenance columns and quality row keys
 ENTRY_SUFFIX = ".json"
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 _PACKAGES = ("pipeline", "extractors", "schemas")
@@ -142,17 +142,29 @@ def json_to_row(table: str, data: Any) -> TableRow:
     return row_type(**{name: json_to_value(value) for name, value in data.items()})
 
 
+_ISSUE_FIELDS = {"code", "severity", "message", "table", "location", "key", "table_id"}
+
+
 def issue_to_json(issue: Issue) -> dict[str, Any]:
-    return {"code": str(issue.code), "severity": str(issue.severity), "message": issue.message, "table": issue.table, "location": issue.location}
+    return {
+        "code": str(issue.code), "severity": str(issue.severity), "message": issue.message, "table": issue.table,
+        "location": issue.location, "key": [[name, value_to_json(value)] for name, value in issue.key], "table_id": issue.table_id,
+    }
 
 
 def json_to_issue(data: Any) -> Issue:
-    if not isinstance(data, dict) or set(data) != {"code", "severity", "message", "table", "location"}:
+    if not isinstance(data, dict) or set(data) != _ISSUE_FIELDS:
         raise CacheEntryError("not a stored issue")
     texts = [data["message"], data["table"], data["location"]]
     if not isinstance(texts[0], str) or not all(t is None or isinstance(t, str) for t in texts[1:]):
         raise CacheEntryError("not a stored issue")
-    return Issue(Code(data["code"]), Severity(data["severity"]), data["message"], data["table"], data["location"])
+    table_id, key = data["table_id"], data["key"]
+    if table_id is not None and (not isinstance(table_id, int) or isinstance(table_id, bool)):
+        raise CacheEntryError("not a stored issue")
+    if not isinstance(key, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in key):
+        raise CacheEntryError("not a stored issue")
+    pairs = tuple((name, json_to_value(value)) for name, value in key)
+    return Issue(Code(data["code"]), Severity(data["severity"]), data["message"], data["table"], data["location"], pairs, table_id)
 
 
 def result_to_json(result: DocumentResult) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from extractors.content.base import Extraction
 from extractors.model.document import Document
 from extractors.readers import ReadFailure
-from schemas.quality import Code, Issue, Severity
+from schemas.quality import Code, Issue, Severity, key_to_text
 from schemas.tables import DocumentRow, QualityRow
 
 STATUS_OK = "ok"
@@ -94,4 +94,6 @@ def issue_to_quality_row(doc_id: str | None, issue: Issue) -> QualityRow:
         severity=str(issue.severity),
         message=issue.message,
         location=issue.location,
+        row_key=key_to_text(issue.key),
+        table_id=issue.table_id,
     )

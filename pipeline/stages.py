@@ -20,7 +20,7 @@ from extractors.model.document import Document
 from extractors.model.table import Table
 from extractors.readers import PDF_MAGIC, SUPPORTED_SUFFIXES, ReadFailure, read_document, sniff_media_type
 from schemas.quality import Code, Issue, Severity
-from schemas.tables import ROW_TYPE_BY_TABLE
+from schemas.tables import ROW_TYPE_BY_TABLE, TableRow, row_key
 
 from .envelope import DocumentResult
 
@@ -96,7 +96,7 @@ def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
         )
         document = result.document
         extraction, issues = run_extractors(document, extractors, context)
-        extraction = renumber_rows(extraction)
+        extraction = file_lines(renumber_rows(extraction), document)
         understood = extraction.row_count() - len(extraction.cells)
         if document.tables and understood == 0:
             issues.append(
@@ -146,11 +146,44 @@ def failure_issue(extractor: Extractor, exc: Exception, tables: Sequence[Table])
 
 
 def renumber_rows(extraction: Extraction) -> Extraction:
-    """Tables keyed by (doc_id, row) get one running row index per document, in output order."""
+    """Tables keyed by (doc_id, row) get one running row index per document, in output order;
+    an issue about one row then gets that row's key (``quality.row_key``), none when the row is
+    not among the extraction's (an extractor left it out)."""
+    updates = {}
+    final: dict[int, TableRow] = {}  # by identity: the issue holds the very row
+    by_value: dict[TableRow, TableRow] = {}  # else an equal row (the first of equal ones)
+    for name in extraction.table_names():
+        old = getattr(extraction, name)
+        new = tuple(replace(r, row=i) for i, r in enumerate(old)) if ROW_TYPE_BY_TABLE[name].PRIMARY_KEY == ("doc_id", "row") else old
+        if new is not old:
+            updates[name] = new
+        final.update((id(a), b) for a, b in zip(old, new, strict=True))
+        by_value.update((a, b) for a, b in zip(reversed(old), reversed(new), strict=True))
+    issues = tuple(issue_with_key(i, final.get(id(i.row)) or by_value.get(i.row)) if i.row is not None else i for i in extraction.issues)
+    return replace(extraction, **updates, issues=issues)
+
+
+def issue_with_key(issue: Issue, row: TableRow | None) -> Issue:
+    """The issue naming the key of the row it is about (no key: a row not written), no longer
+    holding the row."""
+    return replace(issue, key=row_key(row) if row is not None else (), row=None)
+
+
+def file_lines(extraction: Extraction, document: Document) -> Extraction:
+    """``line_start`` / ``line_end`` as lines of the input file (extractors give the document's
+    line numbers, which count a form feed and an expanded HTML table as lines of their own)."""
+    mapping = {line.number: line.file_line for line in document.lines() if line.file_line is not None}
+    if not mapping:
+        return extraction
     updates = {}
     for name in extraction.table_names():
-        if ROW_TYPE_BY_TABLE[name].PRIMARY_KEY == ("doc_id", "row"):
-            updates[name] = tuple(replace(r, row=i) for i, r in enumerate(getattr(extraction, name)))
+        rows = getattr(extraction, name)
+        if rows and hasattr(rows[0], "line_start"):
+            updates[name] = tuple(
+                replace(r, line_start=mapping.get(r.line_start, r.line_start), line_end=mapping.get(r.line_end, r.line_end))
+                if r.line_start is not None else r
+                for r in rows
+            )
     return replace(extraction, **updates)
 
 

@@ -5,8 +5,10 @@ Input codes end up in ``documents.error_code``; all codes appear in ``quality.co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -55,6 +57,7 @@ class Code(StrEnum):
     BAD_PERIOD = "bad-period"
     BAD_ID = "bad-id"
     DUPLICATE_KEY = "duplicate-key"
+    BAD_ROW_KEY = "bad-row-key"  # a quality row_key that is no key of its table
     # --- validation of the other files of an output folder ---
     BAD_DATAPACKAGE = "bad-datapackage"
     BAD_REPORT = "bad-report"
@@ -89,3 +92,20 @@ class Issue:
     message: str
     table: str | None = None
     location: str | None = None
+    key: tuple[tuple[str, Any], ...] = ()  # the primary key (doc_id aside) of the row(s) it is about
+    table_id: int | None = None  # the table of the document it was found in (cells.table_id)
+    row: Any = field(default=None, compare=False, repr=False)  # the output row it is about, until its key is final
+
+    def about(self, row: Any) -> Issue:
+        """The issue about one output row (its key is read once the row's index is final:
+        ``resolve_issue_rows``)."""
+        return Issue(self.code, self.severity, self.message, self.table, self.location, self.key,
+                     self.table_id if self.table_id is not None else getattr(row, "table_id", None), row)
+
+
+def key_to_text(key: tuple[tuple[str, Any], ...]) -> str | None:
+    """The ``quality.row_key`` of an issue: a JSON object of primary-key columns and values
+    (``{"matrix":0,"project_row":3}``), compact, in key order; None for no key."""
+    if not key:
+        return None
+    return json.dumps({name: value for name, value in key}, ensure_ascii=False, separators=(",", ":"))

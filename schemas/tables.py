@@ -50,6 +50,45 @@ class ColumnSpec:
     enum: tuple[str, ...] | None
 
 
+# --- provenance: where each data row was printed ------------------------------------------------
+
+PROVENANCE_TABLES = ("participation", "projects", "region_members", "indicators", "observations", "comments", "metrics", "cells")
+
+
+@dataclass(frozen=True)
+class ProvenanceColumns:
+    """The provenance columns, appended after the own columns of every data table
+    (``with_provenance``). PDF inputs: ``page`` and the bbox (four columns, PDF points, origin at
+    the page's top-left: pdfplumber's ``page.crop((bbox_x0, bbox_top, bbox_x1, bbox_bottom))``).
+    Text inputs: ``page`` and ``line_start`` / ``line_end``. ``table_id`` and ``strategy`` for
+    rows read from a table (empty for rows read from running text)."""
+
+    page: int | None = col("Page the row's value is printed on (1-based; text inputs: form-feed page).", kind=KIND_INTEGER)
+    bbox_x0: float | None = col("PDF inputs: left edge of the rectangle holding the row's printed value (PDF points from the page's left).", kind=KIND_NUMBER)
+    bbox_top: float | None = col("PDF inputs: top edge of that rectangle (PDF points from the page's top).", kind=KIND_NUMBER)
+    bbox_x1: float | None = col("PDF inputs: right edge of that rectangle (PDF points from the page's left).", kind=KIND_NUMBER)
+    bbox_bottom: float | None = col("PDF inputs: bottom edge of that rectangle (PDF points from the page's top).", kind=KIND_NUMBER)
+    line_start: int | None = col("Text inputs: first line the row's value is printed on (1-based line of the whole file).", kind=KIND_INTEGER)
+    line_end: int | None = col("Text inputs: last line the row's value is printed on (1-based, >= line_start).", kind=KIND_INTEGER)
+    table_id: int | None = col("Table the row was read from (its table_id in cells: 0-based, reading order); empty for running text.", kind=KIND_INTEGER)
+    strategy: str | None = col("How that table was read (ruled, borderless, tabs, layout-text …); empty for running text.")
+
+
+PROVENANCE_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ProvenanceColumns))
+BBOX_COLUMNS = ("bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom")
+
+
+def with_provenance(cls: type) -> type:
+    """The row type with the provenance columns it does not have yet appended after its own
+    (same name, module and docstring: it replaces the class)."""
+    own = {f.name for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(ProvenanceColumns)
+    extra = [(f.name, hints[f.name], field(default=None, metadata=f.metadata)) for f in dataclasses.fields(ProvenanceColumns) if f.name not in own]
+    new = dataclasses.make_dataclass(cls.__name__, extra, bases=(cls,), frozen=True, namespace={"__doc__": cls.__doc__})
+    new.__module__, new.__qualname__ = cls.__module__, cls.__qualname__
+    return new
+
+
 @dataclass(frozen=True)
 class TableRow:
     """Base of all row types; ``TABLE`` names the output file, ``PRIMARY_KEY`` its key."""
@@ -85,6 +124,7 @@ class DocumentRow(TableRow):
     fiscal_year: str | None = col("Fiscal year from the manifest (FY2024).", kind=KIND_PERIOD)
 
 
+@with_provenance
 @dataclass(frozen=True)
 class ParticipationRow(TableRow):
     TABLE: ClassVar[str] = "participation"
@@ -105,6 +145,7 @@ class ParticipationRow(TableRow):
     observed_mark: str | None = col("Mark as extracted before recovery (●, ○ or empty).")
 
 
+@with_provenance
 @dataclass(frozen=True)
 class ProjectRow(TableRow):
     TABLE: ClassVar[str] = "projects"
@@ -123,6 +164,7 @@ class ProjectRow(TableRow):
     flags: str | None = col("';'-separated flags: duplicate-number, missing-name, label-placement-uncertain ...")
 
 
+@with_provenance
 @dataclass(frozen=True)
 class RegionMemberRow(TableRow):
     TABLE: ClassVar[str] = "region_members"
@@ -138,6 +180,7 @@ class RegionMemberRow(TableRow):
     match_score: float | None = col("Gazetteer match score (100 exact).", kind=KIND_NUMBER)
 
 
+@with_provenance
 @dataclass(frozen=True)
 class IndicatorRow(TableRow):
     TABLE: ClassVar[str] = "indicators"
@@ -163,6 +206,7 @@ class IndicatorRow(TableRow):
     target_text: str | None = col("Target cell as printed.")
 
 
+@with_provenance
 @dataclass(frozen=True)
 class ObservationRow(TableRow):
     TABLE: ClassVar[str] = "observations"
@@ -179,6 +223,7 @@ class ObservationRow(TableRow):
     aggregate: bool = col("True for a printed 計 / 小計 / 合計 (row or column): a total of other series, not a series of its own.", kind=KIND_BOOLEAN, required=True, default=False)
 
 
+@with_provenance
 @dataclass(frozen=True)
 class CommentRow(TableRow):
     TABLE: ClassVar[str] = "comments"
@@ -192,6 +237,7 @@ class CommentRow(TableRow):
     project_refs: str | None = col("';'-separated project numbers referred to (40;53).")
 
 
+@with_provenance
 @dataclass(frozen=True)
 class MetricRow(TableRow):
     TABLE: ClassVar[str] = "metrics"
@@ -212,6 +258,7 @@ class MetricRow(TableRow):
 CELL_ROLES = ("header", "stub", "data")
 
 
+@with_provenance
 @dataclass(frozen=True)
 class CellRow(TableRow):
     TABLE: ClassVar[str] = "cells"
@@ -251,6 +298,13 @@ class QualityRow(TableRow):
     severity: str = col("error, warning or info.", required=True, enum=SEVERITY, default="warning")
     message: str = col("Human-readable description.", required=True, default="")
     location: str | None = col("Where: page/line for inputs, row and column for tables.")
+    row_key: str | None = col("The primary key of the row of `table` the problem is about, doc_id aside, as a compact JSON "
+                              "object in key order ({\"matrix\":0,\"project_row\":3,\"municipality_code\":\"012025\"}); a leading "
+                              "part of the key for a problem about several rows ({\"matrix\":0,\"project_row\":3}: every member "
+                              "of that project row; {\"table_id\":2}: a whole table of cells). Empty for problems about the "
+                              "document or a table as a whole.")
+    table_id: int | None = col("The document's table the problem was found in (cells.table_id and the data tables' "
+                               "table_id); empty when not about a table.", kind=KIND_INTEGER)
 
 
 ROW_TYPES: tuple[type[TableRow], ...] = (
@@ -266,6 +320,11 @@ ROW_TYPES: tuple[type[TableRow], ...] = (
     QualityRow,
 )
 TABLE_NAMES: tuple[str, ...] = tuple(t.TABLE for t in ROW_TYPES)
+
+
+def row_key(row: TableRow) -> tuple[tuple[str, Any], ...]:
+    """The row's primary key, doc_id aside, as (column, value) pairs (``quality.row_key``)."""
+    return tuple((name, getattr(row, name)) for name in type(row).PRIMARY_KEY if name != "doc_id")
 ROW_TYPE_BY_TABLE: dict[str, type[TableRow]] = {t.TABLE: t for t in ROW_TYPES}
 
 _KIND_BY_TYPE = {"str": KIND_TEXT, "int": KIND_INTEGER, "Decimal": KIND_NUMBER, "float": KIND_NUMBER, "bool": KIND_BOOLEAN}

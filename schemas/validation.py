@@ -375,16 +375,21 @@ def validate_output_dir(path: Path | str) -> list[QualityRow]:
 
     Files are read with every column as a string (``keep_default_na=False``, ``utf-8-sig`` so an
     Excel BOM is fine). A missing file is ``missing-table``, a missing column ``missing-column``;
-    extra columns and extra files are allowed. Backs ``keikaku validate DIR``.
+    extra columns and extra files are allowed. Then the provenance columns across tables
+    (``schemas.provenance_check``). Backs ``keikaku validate DIR``.
     """
+    from schemas.provenance_check import provenance_problems
+
     problems: list[QualityRow] = []
+    frames = {}
     for table in TABLE_NAMES:
         frame, problem = read_table_csv(Path(path) / f"{table}.csv", table)
         if problem is not None:
             problems.append(problem)
         if frame is not None:
             problems.extend(validate_frame(table, frame))
-    return problems
+            frames[table] = frame
+    return problems + provenance_problems(frames)
 
 
 def read_table_csv(file: Path, table: str) -> tuple[pd.DataFrame | None, QualityRow | None]:

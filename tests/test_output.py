@@ -104,7 +104,8 @@ def test_csv_values_are_contract_text(written):
     assert first["actual_value"] == "-0.50"
     assert dict(zip(names, records[1], strict=True))["baseline_value"] == ""
     participation = csv_records(written / "participation.csv")
-    assert [r[-2] for r in participation] == ["false", "true"]  # ambiguous
+    ambiguous = [s.name for s in columns_of(ROW_TYPE_BY_TABLE["participation"])].index("ambiguous")
+    assert [r[ambiguous] for r in participation] == ["false", "true"]
 
 
 def test_excel_flag_adds_a_bom(tmp_path):
@@ -272,5 +273,5 @@ def test_an_empty_or_placeholder_folder_is_replaced(tmp_path):
 def test_csv_bytes_of_an_empty_table_is_the_header_only():
     frame = rows_to_frame(ROW_TYPE_BY_TABLE["quality"], [])
     data = output.csv_bytes(frame)
-    assert data == b"doc_id,table,code,severity,message,location\r\n"
+    assert data == b"doc_id,table,code,severity,message,location,row_key,table_id\r\n"
     assert list(pd.read_csv(io.BytesIO(data)).columns) == list(frame.columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 from decimal import Decimal
@@ -16,6 +17,7 @@ from schemas.datapackage import datapackage_bytes, datapackage_descriptor, schem
 from schemas.frame import decimal_to_text, format_for_csv, rows_to_frame, value_to_text
 from schemas.quality import Code
 from schemas.tables import (
+    PROVENANCE_TABLES,
     ROW_TYPE_BY_TABLE,
     ROW_TYPES,
     TABLE_NAMES,
@@ -46,7 +48,15 @@ NOT_IN_GAZETTEER = "999997"  # right check digit, but prefecture 99 does not exi
 
 
 def sample_rows() -> dict[str, list]:
-    """Valid rows for every table, with the awkward values real documents produce."""
+    """Valid rows for every table, with the awkward values real documents produce; every data
+    row of the (text) document says where it was printed."""
+    rows = _sample_rows()
+    for table in PROVENANCE_TABLES:
+        rows[table] = [dataclasses.replace(r, page=r.page or 1, line_start=10 + i, line_end=11 + i) for i, r in enumerate(rows[table])]
+    return rows
+
+
+def _sample_rows() -> dict[str, list]:
     return {
         "documents": [
             DocumentRow(
@@ -121,6 +131,7 @@ def sample_rows() -> dict[str, list]:
             QualityRow(
                 doc_id=DOC, table="participation", code="cell-repaired", severity="warning",
                 message="mark moved", location="row 3, column status",
+                row_key='{"matrix":0,"project_row":0}', table_id=0,
             ),
             QualityRow(code="no-content-found", severity="info", message="run-level note"),
         ],

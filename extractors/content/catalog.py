@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
+from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
 from extractors.tables.grid import is_placeholder_text
 from extractors.tables.long_form import table_to_long_form
@@ -277,17 +278,21 @@ def table_to_reading(doc_id: str, table: Table, structure: Structure, slots: Seq
         number = cell_number(slots[r][columns.number]) if columns.number is not None else None
         name = name_cell_text(table, r, columns.name)
         flags = row_flags(slots, r, columns)
+        mine: list[Issue] = []
         if not name:
             flags.append(FLAG_MISSING_NAME)
-            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, f"project number {number} is printed without a name", TABLE, table.row_location(r)))
+            mine.append(Issue(Code.MISSING_NAME, Severity.WARNING, f"project number {number} is printed without a name", TABLE, table.row_location(r)))
         if number is not None and number in seen:
             flags.append(FLAG_DUPLICATE)
-            issues.append(Issue(Code.DUPLICATE_NUMBER, Severity.WARNING, f"project number {number} printed twice (rows {seen[number] + 1} and {r + 1})", TABLE, table.row_location(r)))
+            mine.append(Issue(Code.DUPLICATE_NUMBER, Severity.WARNING, f"project number {number} printed twice (rows {seen[number] + 1} and {r + 1})", TABLE, table.row_location(r)))
         if number is not None:
             seen.setdefault(number, r)
         page = cell_number(slots[r][columns.page]) if columns.page is not None else None
         c1, c2, c3 = path_to_categories(paths[r])
-        rows.append(ProjectRow(doc_id=doc_id, project_number=number, project_name=name or None, category_1=c1, category_2=c2, category_3=c3, page_ref=page, flags=";".join(flags) or None))
+        source = table_cell_provenance(table, r, columns.name)  # its name cell, not the whole row
+        project = ProjectRow(doc_id=doc_id, project_number=number, project_name=name or None, category_1=c1, category_2=c2, category_3=c3, page_ref=page, flags=";".join(flags) or None, **source.columns())
+        rows.append(project)
+        issues += [i.about(project) for i in mine]
         taken |= {(r, c) for c in columns.taken}
     return CatalogReading(rows, frozenset(taken), issues)
 

@@ -28,7 +28,7 @@ def table_to_cells(doc_id: str, table: Table) -> tuple[list[CellRow], list[Issue
         f"table {table.index} ({table.n_rows} rows × {table.n_columns} columns, read by {table.strategy}) is of no kind "
         "keikaku understands: its cells are in the cells table"
     )
-    return rows, [Issue(Code.TABLE_UNCLAIMED, Severity.WARNING, message, "cells", table.location()), *aggregate_issues(structure, table, "cells")]
+    return rows, [Issue(Code.TABLE_UNCLAIMED, Severity.WARNING, message, "cells", table.location(), (("table_id", table.index),), table.index), *aggregate_issues(structure, table, "cells")]
 
 
 class CellsExtractor(Extractor):

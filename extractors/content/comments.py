@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import pairwise
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document, Line
+from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance, provenance_union
 from extractors.model.table import Table
 from extractors.normalize.nlp import Morpheme, iter_tokens
 from extractors.normalize.textnorm import (
@@ -158,6 +159,7 @@ class RegionLine:
     page: int
     number: int  # line number in the document
     item_number: int | None = None  # item number printed at the line start
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # where the line was printed
 
 
 MARKER_CHARS = r"・･•●○◎◯■□◆◇▶▷►▸★☆※→⇒➢\-－–"
@@ -202,7 +204,7 @@ def region_to_lines(region: Region) -> list[RegionLine]:
         if number is not None and kind is LineKind.CONTENT:
             raw = ITEM_NUMBER_RE.sub("", raw, count=1).strip()
             text = nfkc_keep_marks(raw).strip()
-        out.append(RegionLine(text, raw, line_indent(line), kind, line.page, line.number, number))
+        out.append(RegionLine(text, raw, line_indent(line), kind, line.page, line.number, number, lines_to_provenance([line])))
     return out
 
 
@@ -247,6 +249,7 @@ class Unit:
     cue: Cue
     page: int
     line: int
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was rejoined from
 
     @property
     def text(self) -> str:
@@ -284,7 +287,10 @@ def lines_to_units(lines: Sequence[RegionLine]) -> list[Unit]:
         else:
             groups[-1][1][-1].append(ln)
         pending, prev = Cue.NONE, ln
-    return [Unit(tuple(rejoin_part(part) for part in parts), cue, parts[0][0].page, parts[0][0].number) for cue, parts in groups]
+    return [
+        Unit(tuple(rejoin_part(part) for part in parts), cue, parts[0][0].page, parts[0][0].number, provenance_union(ln.source for part in parts for ln in part))
+        for cue, parts in groups
+    ]
 
 
 def modal_indent(lines: Sequence[RegionLine]) -> int:
@@ -353,11 +359,11 @@ def attach_headings(units: Sequence[Unit]) -> list[Unit]:
     carry: Unit | None = None
     for unit in units:
         if len(unit.parts) == 1 and HEADING_RE.match(unit.text) and len(unit.text) <= MAX_LABEL_WIDTH:
-            carry = unit if carry is None else replace(carry, parts=(carry.text + "\n" + unit.text,))
+            carry = unit if carry is None else replace(carry, parts=(carry.text + "\n" + unit.text,), source=carry.source.union(unit.source))
             continue
         if carry is not None:
             cue = carry.cue if carry.cue is not Cue.NONE else unit.cue
-            unit = Unit((carry.text + "\n" + unit.parts[0],) + unit.parts[1:], cue, carry.page, carry.line)
+            unit = Unit((carry.text + "\n" + unit.parts[0],) + unit.parts[1:], cue, carry.page, carry.line, carry.source.union(unit.source))
             carry = None
         out.append(unit)
     if carry is not None:
@@ -661,6 +667,7 @@ class Draft:
     page: int
     line: int
     evidence: str  # how the row boundary and the split were decided
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was read from
 
 
 INTERLEAVED_SHARE = 0.3  # rows with an opinion after an answer that make a document interleaved
@@ -742,7 +749,8 @@ def contiguous_labels(voices: Sequence[int]) -> list[Column]:
 def labelled_to_draft(units: Sequence[Unit], labels: Sequence[Column], evidence: str) -> Draft:
     opinion = tuple(u.text for u, c in zip(units, labels, strict=True) if c is Column.OPINION)
     response = tuple(u.text for u, c in zip(units, labels, strict=True) if c is Column.ANSWER)
-    return Draft(opinion=opinion, response=response, page=units[0].page, line=units[0].line, evidence=evidence)
+    source = provenance_union(u.source for u in units)
+    return Draft(opinion=opinion, response=response, page=units[0].page, line=units[0].line, evidence=evidence, source=source)
 
 
 # --- a comments table read as real cells (PDF ruled table, tab-separated text) ---------------------
@@ -769,6 +777,7 @@ def table_to_drafts(region: Region) -> list[Draft]:
     number_col = next((c for c, r in roles.items() if r is None), None)
     drafts: list[dict[Column, list[str]]] = []
     places: list[tuple[int, int]] = []
+    sources: list[list[Line]] = []
     for line in region.lines[1:]:
         if line.is_blank or line_is_comments_header(line):
             continue
@@ -778,12 +787,14 @@ def table_to_drafts(region: Region) -> list[Draft]:
         if starts or not drafts:
             drafts.append({Column.OPINION: [], Column.ANSWER: []})
             places.append((line.page, line.number))
+            sources.append([])
+        sources[-1].append(line)
         for role, text in texts.items():
             if text:
                 drafts[-1][role].append(text)
     return [
-        Draft(opinion=tuple(d[Column.OPINION]), response=tuple(d[Column.ANSWER]), page=p, line=n, evidence="table cells")
-        for d, (p, n) in zip(drafts, places, strict=True)
+        Draft(opinion=tuple(d[Column.OPINION]), response=tuple(d[Column.ANSWER]), page=p, line=n, evidence="table cells", source=lines_to_provenance(ls))
+        for d, (p, n), ls in zip(drafts, places, sources, strict=True)
     ]
 
 
@@ -842,15 +853,16 @@ def draft_to_comment(doc_id: str, item: int, draft: Draft) -> CommentRow:
     opinion = "\n".join(draft.opinion)
     response = "\n".join(draft.response) or None
     refs = text_to_refs(opinion + "\n" + (response or ""))
-    return CommentRow(doc_id=doc_id, item=item, opinion=opinion, response=response, project_refs=refs_to_field(refs))
+    return CommentRow(doc_id=doc_id, item=item, opinion=opinion, response=response, project_refs=refs_to_field(refs), **draft.source.columns())
 
 
 def draft_to_issues(item: int, draft: Draft) -> list[Issue]:
     location = f"comments item {item}"
+    key, table_id = (("item", item),), draft.source.table_id
     if not draft.response:
-        return [Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"no answer found for the opinion (page {draft.page}, line {draft.line})", "comments", location)]
+        return [Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"no answer found for the opinion (page {draft.page}, line {draft.line})", "comments", location, key, table_id)]
     if not draft.opinion:
-        return [Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"an answer without an opinion (page {draft.page}, line {draft.line})", "comments", location)]
+        return [Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"an answer without an opinion (page {draft.page}, line {draft.line})", "comments", location, key, table_id)]
     return []
 
 
@@ -862,6 +874,14 @@ def region_to_drafts(region: Region) -> list[Draft]:
         return []
     units, voices = split_soft_units(units, units_to_part_voices(units))
     return units_to_drafts(units, voices_to_scores(voices))
+
+
+def with_table(source: Provenance, tables: Sequence[Table]) -> Provenance:
+    """The table whose rows hold the first line a comment was read from (none: running text)."""
+    for table in tables:
+        if any(row.first_line <= (source.line_start or 0) <= row.last_line for row in table.rows):
+            return replace(source, table_id=table.index, strategy=table.strategy)
+    return source
 
 
 class CommentsExtractor(Extractor):
@@ -876,6 +896,7 @@ class CommentsExtractor(Extractor):
             found = [d for d in region_to_drafts(region) if d.opinion or d.response]
             drafts += found
             read_lines |= {line.number for line in region.lines} if found else set()
+        drafts = [replace(d, source=with_table(d.source, document.tables)) for d in drafts]
         rows = tuple(draft_to_comment(document.doc_id, i, d) for i, d in enumerate(drafts, start=1))
         issues = tuple(issue for i, d in enumerate(drafts, start=1) for issue in draft_to_issues(i, d))
         claimed = tuple(t.index for t in tables if any(row.first_line in read_lines for row in t.rows))

@@ -25,7 +25,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.model.document import Document, TextBlock
+from extractors.model.document import Document, Line, TextBlock
+from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance, row_provenance
 from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount, split_value_note
 from extractors.normalize.periods import find_periods, parse_period
@@ -284,6 +285,7 @@ class Draft:
     cells: tuple[tuple[Role, str, str | None], ...]  # (role, printed cell, period column cell)
     unit: str | None
     location: str
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the rows it was read from
 
     @property
     def number(self) -> int | None:
@@ -309,6 +311,7 @@ def layout_to_drafts(layout: Layout) -> tuple[list[Draft], list[Issue]]:
     drafts: list[Draft] = []
     issues: list[Issue] = []
     pending = ""
+    pending_source = NO_PROVENANCE
     label_only_before = False
     for i, row in enumerate(body):
         name = row.cells[indicator_col]
@@ -321,18 +324,20 @@ def layout_to_drafts(layout: Layout) -> tuple[list[Draft], list[Issue]]:
             next_row = body[i + 1] if i + 1 < len(body) else None
             if next_row is not None and not next_row.cells[indicator_col] and row_has_role_values(layout, next_row):
                 pending = join_lines(pending, name) if pending else name
+                pending_source = pending_source.union(row.source)
             elif drafts and not ENUMERATOR_RE.match(name):
-                drafts[-1] = replace(drafts[-1], indicator=join_lines(drafts[-1].indicator, name))
+                drafts[-1] = replace(drafts[-1], indicator=join_lines(drafts[-1].indicator, name), source=drafts[-1].source.union(row.source))
             else:
                 drafts.append(row_to_draft(layout, row, name, fill))
             continue
         name = join_lines(pending, name) if pending and name else (name or pending)
-        pending = ""
+        source = pending_source.union(row.source) if pending else row.source
+        pending, pending_source = "", NO_PROVENANCE
         if not name:
             message = "KPI row with values but no indicator name: skipped"
-            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, message, "indicators", row.location()))
+            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, message, "indicators", row.location(), table_id=row.source.table_id))
             continue
-        drafts.append(row_to_draft(layout, row, name, fill))
+        drafts.append(replace(row_to_draft(layout, row, name, fill), source=source))
     return drafts, issues
 
 
@@ -365,7 +370,7 @@ def row_to_draft(layout: Layout, row: GridRow, name: str, fill: dict[Role, str |
         cells.append((role, row.printed[c], period_cell or None))
     unit_col = layout.column_of(Role.UNIT)
     unit = (row.cells[unit_col] or None) if unit_col is not None else None
-    return Draft(name, fill[Role.MEASURE], fill[Role.GOAL], tuple(cells), unit, row.location())
+    return Draft(name, fill[Role.MEASURE], fill[Role.GOAL], tuple(cells), unit, row.location(), row.source)
 
 
 # --- values ---------------------------------------------------------------------------------------------------
@@ -517,7 +522,7 @@ def draft_to_indicator(draft: Draft, layout: Layout, facts: TableFacts, doc_id: 
         if problem:
             severity = Severity.WARNING if re.search(r"\d", printed) else Severity.INFO
             message = f"{role.value} of '{clean_indicator(draft.indicator)}': {problem}"
-            issues.append(Issue(Code.UNPARSED_VALUE, severity, message, "indicators", draft.location))
+            issues.append(Issue(Code.UNPARSED_VALUE, severity, message, "indicators", draft.location, table_id=draft.source.table_id))
     base, actual, target = (readings.get(r, Reading()) for r in VALUE_ROLES)
     indicator = IndicatorRow(
         doc_id=doc_id,
@@ -528,14 +533,16 @@ def draft_to_indicator(draft: Draft, layout: Layout, facts: TableFacts, doc_id: 
         baseline_value=base.value, baseline_unit=base.unit, baseline_period=base.period, baseline_text=base.text,
         actual_value=actual.value, actual_unit=actual.unit, actual_period=actual.period, actual_text=actual.text,
         target_value=target.value, target_unit=target.unit, target_period=target.period, target_text=target.text,
+        **draft.source.columns(),
     )  # fmt: skip
-    return indicator, issues
+    return indicator, [i.about(indicator) for i in issues]
 
 
 def layout_to_indicators(layout: Layout, facts: TableFacts, doc_id: str, first_row: int) -> tuple[list[IndicatorRow], list[Issue]]:
     drafts, issues = layout_to_drafts(layout)
     location = layout.grid.header[0].location()
-    notes = [Issue(Code.CELL_REPAIRED, Severity.INFO, f"KPI table: {note}", "indicators", location) for note in layout.notes]
+    table_id = layout.grid.header[0].source.table_id
+    notes = [Issue(Code.CELL_REPAIRED, Severity.INFO, f"KPI table: {note}", "indicators", location, table_id=table_id) for note in layout.notes]
     rows: list[IndicatorRow] = []
     for draft in drafts:
         indicator, problems = draft_to_indicator(draft, layout, facts, doc_id, first_row + len(rows))
@@ -617,33 +624,38 @@ def items_to_stated_targets(doc_id: str, items: Sequence[TextBlock | Table], fir
     goal: str | None = None
     named: str | None = None  # the indicator named last, until its values are read
     reaching: int | None = None  # the row a 最終値 below still belongs to (until another indicator is named)
+    named_on: Line | None = None  # the line that named it
     for line in (line for item in items if isinstance(item, TextBlock) for line in item.lines):
         goal = lines_to_goal([line.text]) or goal
         found = line_to_stated_target(line.text)
         if found is not None:
             name, base, target = found
-            rows.append(stated_row(doc_id, first_row + len(rows), goal, name, base, target))
+            rows.append(stated_row(doc_id, first_row + len(rows), goal, name, base, target, lines_to_provenance([line])))
             reaching = None
             continue
         naming = NAMED_INDICATOR_RE.search(cell_to_text(line.text))
         if naming:
-            named, reaching = strip_spacing(naming["name"]), None
+            named, reaching, named_on = strip_spacing(naming["name"]), None, line
         pair = line_to_stated_pair(line.text)
         if pair is not None and named:
-            rows.append(stated_row(doc_id, first_row + len(rows), goal, named, *pair))
+            source = lines_to_provenance([named_on, line] if named_on is not None else [line])
+            rows.append(stated_row(doc_id, first_row + len(rows), goal, named, *pair, source))
             named, reaching = None, len(rows) - 1
         final = line_to_final_value(line.text)
         if final is not None and reaching is not None:
-            rows[reaching] = replace(rows[reaching], actual_value=final.value, actual_unit=final.unit, actual_text=final.text)
+            row = rows[reaching]
+            source = row_provenance(row).union(lines_to_provenance([line]))
+            rows[reaching] = replace(row, actual_value=final.value, actual_unit=final.unit, actual_text=final.text, **source.columns())
             reaching = None
     return rows
 
 
-def stated_row(doc_id: str, row: int, goal: str | None, name: str, base: Reading, target: Reading) -> IndicatorRow:
+def stated_row(doc_id: str, row: int, goal: str | None, name: str, base: Reading, target: Reading, source: Provenance) -> IndicatorRow:
     return IndicatorRow(
         doc_id=doc_id, row=row, goal=goal, indicator=name,
         baseline_value=base.value, baseline_unit=base.unit, baseline_period=base.period, baseline_text=base.text,
         target_value=target.value, target_unit=target.unit, target_period=target.period, target_text=target.text,
+        **source.columns(),
     )  # fmt: skip
 
 

@@ -178,10 +178,10 @@ def link_to_issue(link: RefLink) -> Issue | None:
             f"({link.project_doc_id}) is 「{link.project_name}」 (name similarity {link.score:.0f} < {NAME_MATCH_THRESHOLD:.0f}); "
             "the comment may refer to another edition of the list"
         )
-        return Issue(Code.REFERENCE_MISMATCH, Severity.WARNING, message, "comments", location)
+        return Issue(Code.REFERENCE_MISMATCH, Severity.WARNING, message, "comments", location, (("item", link.item),))
     if link.status is LinkStatus.MISSING:
         message = f"project No.{link.number} {printed} is not in any project list of {link.area} ingested in this run"
-        return Issue(Code.REFERENCE_MISMATCH, Severity.WARNING, message, "comments", location)
+        return Issue(Code.REFERENCE_MISMATCH, Severity.WARNING, message, "comments", location, (("item", link.item),))
     return None
 
 

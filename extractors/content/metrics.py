@@ -34,13 +34,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document, TextBlock
+from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance, provenance_union
 from extractors.model.table import Table
 from extractors.normalize import nlp
 from extractors.normalize.amounts import parse_qualified_amount
@@ -277,6 +278,7 @@ class Unit:
     line: int
     page: int
     marked: bool = False  # heading with a mark, bracket or number (not a plain short line)
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # where the line was printed
 
 
 @dataclass(frozen=True)
@@ -294,6 +296,7 @@ class Sentence:
     caption: Heading | None
     line: int
     page: int
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was read from
 
 
 def strip_heading_mark(text: str) -> str:
@@ -382,6 +385,7 @@ def items_to_units(items: Sequence[TextBlock | Table]) -> list[Unit]:
                     line.number,
                     line.page,
                     marked=line_is_marked_heading(text),
+                    source=lines_to_provenance([line]),
                 )
             )
     return units
@@ -425,10 +429,34 @@ def units_to_sentences(units: Sequence[Unit]) -> list[Sentence]:
             j += 1
         paragraph = rejoin_broken_lines("\n".join(u.text for u in units[i:j]))
         program = marked or section
-        for text in paragraph_to_sentences(paragraph):
-            sentences.append(Sentence(text, program, caption, unit.line, unit.page))
+        texts = paragraph_to_sentences(paragraph)
+        for text, lines in zip(texts, sentences_to_lines(units[i:j], texts), strict=True):
+            sentences.append(Sentence(text, program, caption, unit.line, unit.page, provenance_union(u.source for u in lines)))
         i = j
     return sentences
+
+
+def sentences_to_lines(lines: Sequence[Unit], sentences: Sequence[str]) -> list[Sequence[Unit]]:
+    """The lines each sentence of a paragraph was rejoined from. Rejoining and splitting drop
+    only white space, so the sentences' other characters follow the lines' in order; where they
+    do not (a count differs), every sentence gets all the paragraph's lines."""
+    ends, total = [], 0
+    for unit in lines:
+        total += len(_non_space(unit.text))
+        ends.append(total)
+    lengths = [len(_non_space(text)) for text in sentences]
+    if sum(lengths) != total:
+        return [lines] * len(sentences)
+    out, start = [], 0
+    for n in lengths:
+        stop = start + n
+        out.append([u for u, end, begin in zip(lines, ends, [0, *ends[:-1]], strict=True) if begin < stop and end > start] or lines)
+        start = stop
+    return out
+
+
+def _non_space(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def paragraph_to_sentences(paragraph: str) -> list[str]:
@@ -721,6 +749,7 @@ def sentences_to_rows(doc_id: str, sentences: Sequence[Sentence]) -> list[Metric
                     period=figure_to_period(sentence, figure, figures),
                     qualifier=figure.qualifier,
                     text=sentence.text,
+                    **sentence.source.columns(),
                 )
             )
     return rows

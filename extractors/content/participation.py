@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.matrix.recovery import (
@@ -47,6 +47,14 @@ from extractors.matrix.recovery import (
     evidence_to_recovery,
 )
 from extractors.model.document import Document, Line
+from extractors.model.provenance import (
+    NO_PROVENANCE,
+    Provenance,
+    lines_to_provenance,
+    provenance_union,
+    table_cell_provenance,
+    table_row_provenance,
+)
 from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks
@@ -99,6 +107,14 @@ class Header:
     category_columns: tuple[int, ...]
     total_column: int | None
     line_count: int
+    table: Table | None = field(default=None, compare=False, repr=False)  # the table it was read from
+    grid_rows: tuple[int, ...] = ()  # its rows in that table's grid
+
+    def member_source(self, member: Member) -> Provenance:
+        """Where a member's name was printed: its column over the header rows."""
+        if self.table is None:
+            return NO_PROVENANCE
+        return provenance_union(table_cell_provenance(self.table, r, member.column) for r in self.grid_rows)
 
     @property
     def number_first(self) -> bool:
@@ -119,6 +135,17 @@ class BodyRow:
     name: str | None
     tokens: tuple[str, ...]
     total: int | None
+    table: Table | None = field(default=None, compare=False, repr=False)  # the table it was read from
+    grid_row: int = -1  # its row in that table's grid
+
+    def source(self) -> Provenance:
+        """Where the row was printed."""
+        return table_row_provenance(self.table, self.grid_row) if self.table is not None else lines_to_provenance([self.line])
+
+    def slot_source(self, column: int) -> Provenance:
+        """Where the row's cell under a header column was printed (a blank cell: that column's
+        width across the row)."""
+        return table_cell_provenance(self.table, self.grid_row, column) if self.table is not None else self.source()
 
 
 @dataclass(frozen=True)
@@ -293,7 +320,8 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
 def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
     """Every matrix of a table: a header before a run of mark rows, continued by the rows below
     it (a repeated header with the same members continues the same matrix)."""
-    lines = [line for line in table.as_lines() if not line.is_blank]
+    numbered = [(r, line) for r, line in enumerate(table.as_lines()) if not line.is_blank]
+    lines = [line for _, line in numbered]
     matrices: list[ParsedMatrix] = []
     header: Header | None = None
     rows: list[BodyRow] = []
@@ -307,6 +335,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
         if run_end < len(lines) and run_end > i:
             found = lines_to_header(lines[i:run_end], gazetteer)
             if found is not None:
+                found = replace(found, table=table, grid_rows=tuple(r for r, _ in numbered[run_end - found.line_count : run_end]))
                 body_lines = lines[i : run_end - found.line_count]
                 pending += _other_lines(body_lines, header, summaries)
                 if header is not None and not _same_members(header, found):
@@ -323,6 +352,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
         if run_end < len(lines):
             row = cells_to_body_row(line_to_cells(lines[run_end]), lines[run_end], header)
             if row is not None:
+                row = replace(row, table=table, grid_row=numbered[run_end][0])
                 rows.append(replace(row, labels=(*pending, *row.labels)) if pending else row)
                 pending = []
         i = run_end + 1
@@ -455,36 +485,45 @@ def _where(index: int, row: BodyRow | None = None) -> str:
     return f"matrix {index}, {label}, page {row.line.page}, line {row.line.number}"
 
 
-def member_issues(index: int, members: Sequence[Member]) -> list[Issue]:
+def member_issues(index: int, header: Header, region: Region) -> list[Issue]:
     issues = []
-    for m in members:
+    table_id = header.table.index if header.table is not None else None
+    for m in header.members:
         where = f"matrix {index}, header column {m.column}"
         if m.match is None:
             issues.append(Issue(Code.UNKNOWN_MUNICIPALITY, Severity.ERROR,
                                 f"header cell '{m.source_text}' names no known municipality; its column is left out",
-                                REGIONS, where))
+                                REGIONS, where, table_id=table_id))
         elif compact_name(m.source_text) != m.match.municipality.name:
             fuzzy = m.match.method == "fuzzy"
+            key = (("region_name", region.name), ("municipality_code", m.match.municipality.code))
             issues.append(Issue(Code.MUNICIPALITY_CORRECTED, Severity.WARNING if fuzzy else Severity.INFO,
                                 f"'{m.source_text}' read as {m.match.municipality.name} ({m.match.method}, score {m.match.score:.0f})",
-                                REGIONS, where))
+                                REGIONS, where, key, table_id))
     return issues
 
 
-def project_issues(index: int, rows: Sequence[BodyRow]) -> list[Issue]:
+def project_issues(index: int, rows: Sequence[BodyRow], projects: Sequence[ProjectRow]) -> list[Issue]:
+    """Issues about the projects rows (``projects``: one per body row, in order)."""
     issues = []
     counts = Counter(r.number for r in rows if r.number is not None)
     for number, n in sorted(counts.items()):
         if n > 1:
             issues.append(Issue(Code.DUPLICATE_NUMBER, Severity.WARNING,
-                                f"project number {number} is printed on {n} rows", PROJECTS, f"matrix {index}, No {number}"))
-    for row in rows:
+                                f"project number {number} is printed on {n} rows", PROJECTS, f"matrix {index}, No {number}",
+                                table_id=next(p.table_id for r, p in zip(rows, projects, strict=True) if r.number == number)))
+    for row, project in zip(rows, projects, strict=True):
         if row.name is None:
-            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, "the row prints no project name", PROJECTS, _where(index, row)))
+            issues.append(Issue(Code.MISSING_NAME, Severity.WARNING, "the row prints no project name", PROJECTS, _where(index, row)).about(project))
     return issues
 
 
-def repair_issue(index: int, row: BodyRow, alignment: RowAlignment, states: Sequence[int], members: Sequence[Member]) -> Issue | None:
+def _row_key(index: int, r: int | None = None) -> tuple[tuple[str, int], ...]:
+    """The participation rows of a matrix (or of one of its project rows): a leading part of their key."""
+    return (("matrix", index),) if r is None else (("matrix", index), ("project_row", r))
+
+
+def repair_issue(index: int, r: int, row: BodyRow, alignment: RowAlignment, states: Sequence[int], members: Sequence[Member]) -> Issue | None:
     """One info issue per repaired row, saying what was repaired."""
     parts = []
     if alignment.extra_marks:
@@ -500,29 +539,31 @@ def repair_issue(index: int, row: BodyRow, alignment: RowAlignment, states: Sequ
         parts.append(f"{_member_name(members[c])} read as {STATE_NAMES[states[c]]} where the text shows {shown}")
     if not parts:
         return None
-    return Issue(Code.CELL_REPAIRED, Severity.INFO, "; ".join(parts), PARTICIPATION, _where(index, row))
+    return Issue(Code.CELL_REPAIRED, Severity.INFO, "; ".join(parts), PARTICIPATION, _where(index, row), _row_key(index, r), row.source().table_id)
 
 
-def ambiguity_issue(index: int, row: BodyRow, ambiguous: Sequence[bool], members: Sequence[Member]) -> Issue | None:
+def ambiguity_issue(index: int, r: int, row: BodyRow, ambiguous: Sequence[bool], members: Sequence[Member]) -> Issue | None:
     names = [_member_name(m) for m, a in zip(members, ambiguous, strict=True) if a]
     if not names:
         return None
     return Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                  f"the printed totals allow another reading of {len(names)} cell(s): {', '.join(names)}",
-                 PARTICIPATION, _where(index, row))
+                 PARTICIPATION, _where(index, row), _row_key(index, r), row.source().table_id)
 
 
-def violation_issue(index: int, check: TotalCheck, rows: Sequence[BodyRow], members: Sequence[Member]) -> Issue:
+def violation_issue(index: int, check: TotalCheck, rows: Sequence[BodyRow], members: Sequence[Member], table_id: int | None) -> Issue:
     what = {"existing": "● count", "new": "○ count", "total": "total"}.get(check.kind, "total")
+    key = _row_key(index)
     if check.kind == "row" and check.index is not None:
         where, label = _where(index, rows[check.index]), "project total"
+        key = _row_key(index, check.index)
     elif check.index is None:
         where, label = f"matrix {index}, grand {what}", f"grand {what}"
     else:
         where, label = f"matrix {index}, {_member_name(members[check.index])} {what}", f"{what} of {_member_name(members[check.index])}"
     return Issue(Code.TOTAL_VIOLATED, Severity.ERROR,
                  f"the printed {label} is {check.printed} but no reading consistent with the other totals gives it "
-                 f"(recovered: {check.recovered})", PARTICIPATION, where)
+                 f"(recovered: {check.recovered})", PARTICIPATION, where, key, table_id)
 
 
 def _member_name(member: Member) -> str:
@@ -538,42 +579,44 @@ def matrix_to_extraction(doc_id: str, index: int, matrix: ParsedMatrix, region: 
     evidence, problems = matrix_to_evidence(matrix)
     recovery = evidence_to_recovery(evidence)
     categories = rows_to_categories(rows, header)
-    issues = member_issues(index, header.members) + project_issues(index, rows)
-    issues += [Issue(Code.COUNT_MISMATCH, Severity.WARNING, p, PARTICIPATION, f"matrix {index}") for p in problems]
-    issues += recovery_issues(index, recovery, rows, header.members)
+    projects = project_rows(doc_id, rows, categories)
+    table_id = header.table.index if header.table is not None else None
+    issues = member_issues(index, header, region) + project_issues(index, rows, projects)
+    issues += [Issue(Code.COUNT_MISMATCH, Severity.WARNING, p, PARTICIPATION, f"matrix {index}", _row_key(index), table_id) for p in problems]
+    issues += recovery_issues(index, recovery, rows, header.members, table_id)
     return Extraction(
         participation=participation_rows(doc_id, index, rows, header.members, recovery),
-        projects=project_rows(doc_id, rows, categories),
-        region_members=region_rows(doc_id, region, header.members),
+        projects=projects,
+        region_members=region_rows(doc_id, region, header),
         issues=tuple(issues),
     )
 
 
-def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], members: Sequence[Member]) -> list[Issue]:
-    issues: list[Issue] = [violation_issue(index, check, rows, members) for check in recovery.violated]
+def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], members: Sequence[Member], table_id: int | None) -> list[Issue]:
+    issues: list[Issue] = [violation_issue(index, check, rows, members, table_id) for check in recovery.violated]
     for r, row in enumerate(rows):
-        repaired = repair_issue(index, row, recovery.alignments[r], recovery.states[r], members)
-        doubtful = ambiguity_issue(index, row, recovery.ambiguous[r], members)
+        repaired = repair_issue(index, r, row, recovery.alignments[r], recovery.states[r], members)
+        doubtful = ambiguity_issue(index, r, row, recovery.ambiguous[r], members)
         issues += [i for i in (repaired, doubtful) if i is not None]
     if recovery.limited and recovery.violated:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the solver stopped on its limit before it found a reading that meets every printed total, and "
                             "no repair of the LP's reading met them either: each row shows its cheapest reading under the LP's prices, every cell is flagged, and the "
                             "totals it misses are listed (they need not contradict each other)",
-                            PARTICIPATION, f"matrix {index}"))
+                            PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     elif recovery.limited:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the solver stopped on its limit: the reading meets every printed total but is not proven the "
                             "cheapest; every cell another reading could take within the margin is flagged",
-                            PARTICIPATION, f"matrix {index}"))
+                            PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     elif not recovery.certified and not recovery.violated:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the search for other readings was cut short; ambiguity flags may be incomplete",
-                            PARTICIPATION, f"matrix {index}"))
+                            PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     if recovery.undecided:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.INFO,
                             f"{recovery.undecided} cell readings could not be ruled out within the search's limits and are "
-                            "flagged ambiguous without a proof that another reading fits", PARTICIPATION, f"matrix {index}"))
+                            "flagged ambiguous without a proof that another reading fits", PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     return issues
 
 
@@ -585,6 +628,7 @@ def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members
                 continue
             state = recovery.states[r][c]
             out.append(ParticipationRow(
+                **row.slot_source(member.column).columns(),
                 doc_id=doc_id,
                 matrix=index,
                 project_row=r,
@@ -613,11 +657,12 @@ def project_rows(doc_id: str, rows: Sequence[BodyRow], categories: Sequence[tupl
             category_2=cats[1],
             category_3=cats[2],
             flags=";".join(flags) or None,
+            **row.source().columns(),
         ))
     return tuple(out)
 
 
-def region_rows(doc_id: str, region: Region, members: Sequence[Member]) -> tuple[RegionMemberRow, ...]:
+def region_rows(doc_id: str, region: Region, header: Header) -> tuple[RegionMemberRow, ...]:
     return tuple(
         RegionMemberRow(
             doc_id=doc_id,
@@ -627,8 +672,9 @@ def region_rows(doc_id: str, region: Region, members: Sequence[Member]) -> tuple
             municipality_name=m.match.municipality.name,
             source_text=m.source_text,
             match_score=m.match.score,
+            **header.member_source(m).columns(),
         )
-        for m in members
+        for m in header.members
         if m.match is not None
     )
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document, Line
+from extractors.model.provenance import NO_PROVENANCE, Provenance, table_row_provenance
 from extractors.model.table import Table
 from extractors.normalize.textnorm import circled_numbers_in, circled_to_int, nfkc_keep_marks
 from schemas.quality import Code, Issue, Severity
@@ -73,6 +74,7 @@ class Matrix:
     lines: tuple[Line, ...]
     heading: str | None
     table: int = 0
+    sources: Mapping[int, Provenance] = field(default_factory=dict, compare=False)  # document line -> where its row was printed
 
 
 def tables_to_matrices(tables: Sequence[Table]) -> list[Matrix]:
@@ -80,8 +82,10 @@ def tables_to_matrices(tables: Sequence[Table]) -> list[Matrix]:
     matrices = []
     for table in tables:
         heading = context_to_heading(table.context)
-        for header, lines in table_lines_to_parts(table.as_lines()):
-            matrices.append(Matrix(header, tuple(lines), heading, table.index))
+        all_lines = table.as_lines()
+        sources = {line.number: table_row_provenance(table, r) for r, line in enumerate(all_lines)}
+        for header, lines in table_lines_to_parts(all_lines):
+            matrices.append(Matrix(header, tuple(lines), heading, table.index, sources))
     return matrices
 
 
@@ -223,6 +227,7 @@ class MatrixRow:
     page: int | None
     number: int | None
     stray_marks: int = 0  # marks outside the measure columns
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # where the row was printed
 
     def location(self) -> str:
         return f"page {self.page_of_line}, line {self.line}"
@@ -247,7 +252,7 @@ def marker_value(kind: str, text: str) -> int | None:
     return None
 
 
-def cells_to_row(cells: Sequence[str], header: MatrixHeader, line: Line) -> MatrixRow:
+def cells_to_row(cells: Sequence[str], header: MatrixHeader, line: Line, source: Provenance = NO_PROVENANCE) -> MatrixRow:
     """Read one line: numbers, marks aligned on the header, then labels and name."""
     numbers, used = cells_to_numbers(cells, header)
     shift = row_shift(numbers, header)
@@ -265,6 +270,7 @@ def cells_to_row(cells: Sequence[str], header: MatrixHeader, line: Line) -> Matr
         page=numbers.get("page", (None, None))[1],
         number=numbers.get("number", (None, None))[1],
         stray_marks=stray,
+        source=source,
     )
 
 
@@ -398,15 +404,13 @@ def rows_to_entries(rows: Sequence[MatrixRow]) -> Entries:
         elif (duplicate := _same_print(projects, row)) is not None:
             projects[duplicate] = _flagged(projects[duplicate], FLAG_DUPLICATE)
             anchors += [_anchor(i, label, duplicate, False) for label in row.labels]
-            issues.append(
-                _issue(
-                    Code.DUPLICATE_NUMBER,
-                    Severity.WARNING,
-                    row,
-                    f"project NO {row.number} '{row.name}' is printed twice "
-                    f"(also line {projects[duplicate].row.line}); kept once",
-                )
+            twice = _issue(
+                Code.DUPLICATE_NUMBER,
+                Severity.WARNING,
+                row,
+                f"project NO {row.number} '{row.name}' is printed twice (also line {projects[duplicate].row.line}); kept once",
             )
+            issues.append(replace(twice, row=projects[duplicate].row))  # about the project kept
         else:
             index = len(projects)
             issues += project_issues(projects, row)
@@ -505,7 +509,9 @@ def _texts(labels: Sequence[PrintedLabel]) -> str:
 
 
 def _issue(code: Code, severity: Severity, row: MatrixRow, message: str) -> Issue:
-    return Issue(code, severity, message, table=TABLE, location=row.location())
+    """An issue about a line of a matrix (``Issue.row`` holds it until ``issue_to_project`` names the
+    project read from it)."""
+    return Issue(code, severity, message, table=TABLE, location=row.location(), table_id=row.source.table_id, row=row)
 
 
 # --- levels ---------------------------------------------------------------------------------------
@@ -993,7 +999,7 @@ def _word_similarity(a: Word, b: Word) -> float:
 
 
 def matrix_to_rows(matrix: Matrix) -> list[MatrixRow]:
-    return [cells_to_row(cells_of(line), matrix.header, line) for line in matrix.lines]
+    return [cells_to_row(cells_of(line), matrix.header, line, matrix.sources.get(line.number, NO_PROVENANCE)) for line in matrix.lines]
 
 
 def entries_to_projects(
@@ -1021,6 +1027,7 @@ def entries_to_projects(
                 priority_measures=";".join(map(str, row.measures)) or None,
                 page_ref=row.page,
                 flags=";".join(flags) or None,
+                **row.source.columns(),
             )
         )
     return out
@@ -1087,6 +1094,14 @@ def reading_to_issues(reading: MatrixReading, placement: Placement) -> list[Issu
     return issues
 
 
+def issue_to_project(issue: Issue, read_from: Mapping[int, int], projects: Sequence[ProjectRow]) -> Issue:
+    """An issue about a matrix line: about the project read from it (none: about no row)."""
+    k = read_from.get(id(issue.row)) if isinstance(issue.row, MatrixRow) else None
+    if k is not None:
+        return replace(issue, row=None).about(projects[k])
+    return replace(issue, row=None) if isinstance(issue.row, MatrixRow) else issue
+
+
 class PriorityMatrixExtractor(Extractor):
     """Projects of priority-measure matrices (projects × ①…⑥ with page and NO columns)."""
 
@@ -1107,10 +1122,13 @@ class PriorityMatrixExtractor(Extractor):
         similarity = self.make_similarity([t for r in readings for t in reading_to_texts(r)])  # one batch
         projects: list[ProjectRow] = []
         issues: list[Issue] = []
+        read_from: dict[int, int] = {}  # id of a MatrixRow -> index of the project read from it
         for reading in readings:
             placement = place_labels(reading.anchors, reading.entries.projects, reading.levels, similarity, self.settings)
+            read_from.update((id(e.row), len(projects) + k) for k, e in enumerate(reading.entries.projects))
             projects += entries_to_projects(document.doc_id, reading.matrix.heading, reading.entries, reading.anchors, placement)
             issues += reading_to_issues(reading, placement)
         projects = [replace(p, row=i) for i, p in enumerate(projects)]
+        issues = [issue_to_project(i, read_from, projects) for i in issues]
         claimed = tuple(sorted({r.matrix.table for r in readings}))
         return Extraction(projects=tuple(projects), issues=tuple(issues), claimed=claimed)

@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.content.metrics import line_is_marked_heading
 from extractors.model.document import Document, TextBlock
+from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance
 from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks, strip_spacing
@@ -80,6 +81,7 @@ class Passage:
     in_text: bool  # read from running text (not from a table)
     line: int
     page: int
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was joined from
 
     def location(self) -> str:
         return f"page {self.page}, line {self.line}"
@@ -148,11 +150,12 @@ def document_to_passages(document: Document) -> list[Passage]:
     """Lines of all items in order; a line whose bracket is still open, or which ends in a list
     separator after a region name, takes the following lines (blank lines and block breaks are
     extraction damage there), up to ``MAX_CONTINUATION_LINES``."""
-    lines = [(isinstance(item, TextBlock), line) for item in document.items for line in document.item_lines(item) if not line.is_blank]
+    lines = [(item, line) for item in document.items for line in document.item_lines(item) if not line.is_blank]
     passages: list[Passage] = []
     i = 0
     while i < len(lines):
-        kind, first = lines[i]
+        item, first = lines[i]
+        kind = isinstance(item, TextBlock)
         text = normalize_text(first.text).strip()
         j = i + 1
         while j < len(lines) and j - i <= MAX_CONTINUATION_LINES:
@@ -161,7 +164,9 @@ def document_to_passages(document: Document) -> list[Passage]:
                 break
             text += following
             j += 1
-        passages.append(Passage(text, kind, first.number, first.page))
+        table_id, strategy = (None, None) if isinstance(item, TextBlock) else (item.index, item.strategy)
+        source = lines_to_provenance([line for _, line in lines[i:j]], table_id, strategy)
+        passages.append(Passage(text, kind, first.number, first.page, source))
         i = j
     return passages
 
@@ -313,18 +318,20 @@ def resolved_to_rows(doc_id: str, resolved: Sequence[ResolvedList]) -> tuple[lis
     seen: set[tuple[str, str]] = set()
     for res in resolved:
         region, location = res.region, res.region.passage.location()
+        source = region.passage.source
         for printed, match in res.members:
             m = match.municipality
             if compact_name(printed) != compact_name(m.name):
                 message = f"{region.name}: member printed {printed!r} read as {m.name} ({m.code}), score {match.score:.1f}"
-                issues.append(Issue(Code.MUNICIPALITY_CORRECTED, Severity.INFO, message, "region_members", location))
+                key = (("region_name", region.name), ("municipality_code", m.code))
+                issues.append(Issue(Code.MUNICIPALITY_CORRECTED, Severity.INFO, message, "region_members", location, key, source.table_id))
             if (region.name, m.code) in seen:
                 continue
             seen.add((region.name, m.code))
-            rows.append(RegionMemberRow(doc_id, region.name, region.kind, m.code, m.name, printed, match.score))
+            rows.append(RegionMemberRow(doc_id, region.name, region.kind, m.code, m.name, printed, match.score, **source.columns()))
         for printed in res.unknown:
             message = f"{region.name}: member {printed!r} matches no municipality (left out, not guessed)"
-            issues.append(Issue(Code.UNKNOWN_MUNICIPALITY, Severity.WARNING, message, "region_members", location))
+            issues.append(Issue(Code.UNKNOWN_MUNICIPALITY, Severity.WARNING, message, "region_members", location, table_id=source.table_id))
     return rows, issues
 
 

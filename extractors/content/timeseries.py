@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
+from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount
 from extractors.normalize.periods import find_periods, parse_period
@@ -115,6 +116,7 @@ class Reading:
     observations: list[ObservationRow]
     leftovers: list[DataCell]
     issues: list[Issue]
+    by_slot: dict[tuple[int, int], ObservationRow]  # the observation read from each grid slot
 
 
 def unit_for(series: str, unit: str | None) -> str | None:
@@ -125,7 +127,8 @@ def unit_for(series: str, unit: str | None) -> str | None:
     return unit
 
 
-def data_to_observation(doc_id: str, title: str, series: str, period: str, data: DataCell, location: str) -> tuple[ObservationRow, Issue | None]:
+def data_to_observation(doc_id: str, title: str, series: str, period: str, data: DataCell, table: Table) -> tuple[ObservationRow, Issue | None]:
+    location = table.row_location(data.row)
     unit = unit_for(series, data.unit)
     main = value_main(data.text)
     amount = parse_amount(main)
@@ -144,8 +147,9 @@ def data_to_observation(doc_id: str, title: str, series: str, period: str, data:
         unit=amount.unit if amount else None,
         value_text=data.printed,
         aggregate=data.aggregate,
+        **table_cell_provenance(table, data.row, data.column).columns(),
     )
-    return row, issue
+    return row, issue.about(row) if issue else None
 
 
 def unheaded_value_rows(structure: Structure) -> set[int]:
@@ -178,10 +182,11 @@ def structure_to_reading(doc_id: str, table: Table, structure: Structure) -> Rea
     observations: list[ObservationRow] = []
     leftovers: list[DataCell] = []
     issues: list[Issue] = [
-        Issue(Code.COUNT_MISMATCH, Severity.WARNING, "time-series row with a value under no heading: its values cannot be matched to the periods (kept in cells)", "observations", table.row_location(r))
+        Issue(Code.COUNT_MISMATCH, Severity.WARNING, "time-series row with a value under no heading: its values cannot be matched to the periods (kept in cells)", "observations", table.row_location(r), table_id=table.index)
         for r in sorted(mismatched)
     ]
     unnamed: set[int] = set()
+    by_slot: dict[tuple[int, int], ObservationRow] = {}
     for data in structure.data:
         period = (structure.column_periods[data.column] if across else structure.row_periods[data.row]) or aggregate_period(data, structure, table)
         if period is None or data.row in mismatched:
@@ -194,14 +199,15 @@ def structure_to_reading(doc_id: str, table: Table, structure: Structure) -> Rea
             unnamed.add(data.row)
             leftovers.append(data)
             continue
-        row, issue = data_to_observation(doc_id, title, series, period, data, table.row_location(data.row))
+        row, issue = data_to_observation(doc_id, title, series, period, data, table)
         observations.append(row)
+        by_slot[data.row, data.column] = row
         issues += [issue] if issue else []
     issues += [
-        Issue(Code.MISSING_NAME, Severity.WARNING, "time-series row with values but no series name (kept in cells)", "observations", table.row_location(r))
+        Issue(Code.MISSING_NAME, Severity.WARNING, "time-series row with values but no series name (kept in cells)", "observations", table.row_location(r), table_id=table.index)
         for r in sorted(unnamed)
     ]
-    return Reading(observations, leftovers, issues)
+    return Reading(observations, leftovers, issues, by_slot)
 
 
 def holds_numbers(structure: Structure) -> bool:
@@ -217,6 +223,13 @@ def leftover_cells(doc_id: str, table: Table, structure: Structure, leftovers: S
     return [r for r in rows if r.role == "data"]
 
 
+def observation_issue(issue: Issue, by_slot: dict[tuple[int, int], ObservationRow]) -> Issue:
+    """An issue about a cell of the table (keyed as in ``cells``) about the observation read from it."""
+    slot = dict(issue.key)
+    row = by_slot.get((slot.get("row"), slot.get("column")))  # type: ignore[arg-type]
+    return issue.about(row) if row is not None else replace(issue, key=())
+
+
 def drop_duplicate_keys(rows: Sequence[ObservationRow]) -> tuple[list[ObservationRow], list[Issue]]:
     """Keep the first observation of a (table_title, series, period); report the others."""
     seen: set[tuple[str, str, str]] = set()
@@ -224,7 +237,7 @@ def drop_duplicate_keys(rows: Sequence[ObservationRow]) -> tuple[list[Observatio
     for row in rows:
         key = (row.table_title, row.series, row.period)
         if key in seen:
-            issues.append(Issue(Code.DUPLICATE_KEY, Severity.WARNING, f"second value for {' / '.join(key)}: dropped", "observations"))
+            issues.append(Issue(Code.DUPLICATE_KEY, Severity.WARNING, f"second value for {' / '.join(key)}: dropped", "observations", table_id=row.table_id, row=row))
             continue
         seen.add(key)
         kept.append(row)
@@ -251,7 +264,7 @@ class TimeSeriesExtractor(Extractor):
                 continue
             rows += reading.observations
             cells += leftover_cells(document.doc_id, table, structure, reading.leftovers)
-            issues += reading.issues + aggregate_issues(structure, table)
+            issues += reading.issues + [observation_issue(i, reading.by_slot) for i in aggregate_issues(structure, table)]
             claimed.append(table.index)
         kept, duplicates = drop_duplicate_keys(rows)
         return Extraction(observations=tuple(kept), cells=tuple(cells), issues=tuple(issues + duplicates), claimed=tuple(claimed))

@@ -46,6 +46,7 @@ class Line:
     page: int  # 1-based
     number: int  # 1-based line number within the whole document
     bbox: BBox | None = None
+    file_line: int | None = None  # text inputs: 1-based line of the file (an HTML table expands one into several)
 
     @property
     def is_blank(self) -> bool:

@@ -95,20 +95,23 @@ def text_to_pages(text: str) -> tuple[Page, ...]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     pages = []
     number = 0
+    file_line = 1  # a form feed ends a page, not a line of the file
     for page_no, page_text in enumerate(text.split("\f"), start=1):
         lines = []
-        for raw in expand_html_tables(page_text).split("\n"):
-            number += 1
-            lines.append(raw_to_line(raw, page_no, number))
+        for k, original in enumerate(page_text.split("\n")):
+            file_line += 1 if k else 0
+            for raw in expand_html_tables(original).split("\n"):
+                number += 1
+                lines.append(raw_to_line(raw, page_no, number, file_line))
         pages.append(Page(number=page_no, lines=tuple(lines)))
     return tuple(pages)
 
 
-def raw_to_line(raw: str, page: int, number: int) -> Line:
+def raw_to_line(raw: str, page: int, number: int, file_line: int | None = None) -> Line:
     """Keep every tab field, empty ones included: their position is evidence of merged cells."""
     fields = raw.split("\t")
     cells = tuple(Cell(text=f.strip(), column=i) for i, f in enumerate(fields))
-    return Line(text=raw.rstrip(), cells=cells, page=page, number=number)
+    return Line(text=raw.rstrip(), cells=cells, page=page, number=number, file_line=file_line)
 
 
 def expand_html_tables(text: str) -> str:

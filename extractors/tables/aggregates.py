@@ -106,5 +106,6 @@ def mismatches(checked: dict[int, bool | None], structure: Structure, table: Tab
             label = " / ".join(structure.row_paths[row]) or f"row {row + 1}"
             heading = " / ".join(structure.column_paths[column]) or f"column {column + 1}"
             message = f"the printed total at '{label}' × '{heading}' does not add up to its members"
-            issues.append(Issue(Code.AGGREGATE_MISMATCH, Severity.WARNING, message, output, table.row_location(row)))
+            key = (("table_id", table.index), ("row", row), ("column", column))  # the total's cell, as in cells
+            issues.append(Issue(Code.AGGREGATE_MISMATCH, Severity.WARNING, message, output, table.row_location(row), key, table.index))
     return issues

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from extractors.model.provenance import NO_PROVENANCE, Provenance, table_row_provenance
 from extractors.model.table import Table
 from extractors.normalize.amounts import UNIT_WORDS, parse_amount, split_value_note
 from extractors.normalize.periods import parse_period
@@ -29,6 +30,7 @@ class GridRow:
     printed: tuple[str, ...]
     page: int
     line: int
+    source: Provenance = field(default=NO_PROVENANCE, compare=False)  # where the row was printed
 
     def location(self) -> str:
         return f"page {self.page}, line {self.line}"
@@ -81,6 +83,7 @@ def table_row_to_grid_row(table: Table, row: int) -> GridRow:
         printed=tuple(nfkc_keep_marks(t).strip() for t in texts),
         page=source.page,
         line=source.first_line,
+        source=table_row_provenance(table, row),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount
 from extractors.tables.grid import cell_to_text, value_main
@@ -51,7 +52,13 @@ def data_to_row(doc_id: str, table: Table, structure: Structure, data: DataCell)
         period=data.period,
         aggregate=data.aggregate,
         strategy=table.strategy,
+        **cell_location(table, data.row, data.column),
     )
+
+
+def cell_location(table: Table, row: int, column: int) -> dict:
+    """The provenance columns a cells row lacks (it has page, table_id and strategy of its own)."""
+    return table_cell_provenance(table, row, column).columns(without=("page", "table_id", "strategy"))
 
 
 def table_to_long_form(doc_id: str, table: Table, structure: Structure, keep: Callable[[DataCell], bool] = lambda d: True) -> list[CellRow]:
@@ -67,6 +74,7 @@ def table_to_long_form(doc_id: str, table: Table, structure: Structure, keep: Ca
                 doc_id=doc_id, table_id=table.index, table_title=structure.title, page=cell.page or table.rows[cell.row].page,
                 row=cell.row, column=cell.column, row_span=cell.row_span, col_span=cell.col_span, role=role, text=text,
                 aggregate=cell.row in structure.aggregate_rows, strategy=table.strategy,
+                **cell_location(table, cell.row, cell.column),
             )
         )
     rows += [data_to_row(doc_id, table, structure, d) for d in structure.data if keep(d)]
