@@ -28,6 +28,7 @@ class Code(StrEnum):
     PDF_CORRUPT = "pdf-corrupt"
     PDF_NO_PAGES = "pdf-no-pages"
     PDF_NEEDS_OCR = "pdf-needs-ocr"
+    PDF_TEXT_UNMAPPED = "pdf-text-unmapped"  # the text layer's glyphs map to no characters ((cid:N)): OCR needed
     NO_CONTENT_FOUND = "no-content-found"
     EXTRACTOR_FAILED = "extractor-failed"
     DUPLICATE_INPUT = "duplicate-input"

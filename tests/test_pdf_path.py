@@ -151,3 +151,13 @@ def test_no_page_content_stays_cached_after_reading() -> None:
     assert len(contents) == 3
     assert not contents & cached
     pdf.close()
+
+
+def test_a_text_layer_of_unmapped_glyphs_is_reported_not_read() -> None:
+    # 国土交通省 九州地方整備局 入札説明書 (tests/real/): its fonts have no character map, so the
+    # text layer reads (cid:2961)(cid:5470)…; keikaku says so instead of emitting glyph ids as cells.
+    real = FIXTURES.parent / "real"
+    broken = read_document((real / "kyushu-chikugogawa-bid-broken-text-layer-2023.pdf").read_bytes(), "x.pdf")
+    assert isinstance(broken, ReadFailure) and broken.code is Code.PDF_TEXT_UNMAPPED
+    sound = read_document((real / "okinawa-covid19-status-2020-09-15.pdf").read_bytes(), "y.pdf")
+    assert not isinstance(sound, ReadFailure)

@@ -18,7 +18,7 @@ import functools
 import io
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -61,6 +61,9 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
         return ReadFailure(Code.PDF_NO_PAGES, "the PDF has no pages")
     if all(not any(not line.is_blank for line in page.lines) for page in pages):
         return ReadFailure(Code.PDF_NEEDS_OCR, "the PDF has no text layer (scanned images); it needs OCR first", pages=len(pages))
+    if text_is_unmapped(line.text for page in pages for line in page.lines):
+        message = "the PDF's fonts map their glyphs to no characters (the text layer reads (cid:N)); it needs OCR first"
+        return ReadFailure(Code.PDF_TEXT_UNMAPPED, message, pages=len(pages))
     return Document(
         doc_id=identity.doc_id,
         source_file=source_file,
@@ -69,6 +72,19 @@ def pdf_bytes_to_document(data: bytes, source_file: str, identity: FileIdentity)
         pages=tuple(pages),
         items=items,
     )
+
+
+CID_RE = re.compile(r"\(cid:\d+\)")
+
+
+def text_is_unmapped(texts: Iterable[str]) -> bool:
+    """Most of the text layer is glyph ids that no font maps to a character: pdfminer writes
+    ``(cid:2961)`` for each; a few (a symbol font's bullets) among real text are no matter."""
+    unmapped = mapped = 0
+    for text in texts:
+        unmapped += len(CID_RE.findall(text))
+        mapped += len(CID_RE.sub("", text).replace(" ", "").replace("\t", ""))
+    return unmapped > mapped
 
 
 def open_error_to_failure(exc: Exception) -> ReadFailure:
