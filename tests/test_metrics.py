@@ -194,6 +194,14 @@ def test_program_is_the_nearest_heading_and_caption_lends_its_period():
     ]
 
 
+def test_a_row_of_cells_left_among_the_text_names_no_program():
+    # a table's row the text reader left in a paragraph (施工実績 | 実績なし | 0) is no heading
+    text = "◆企業の技術力\n\n施工実績\t実績なし\t0\n\n同種工事の実績件数は120件である。\n"
+    document = read_document(text.encode(), "x.txt")
+    programs = {s.program.text if s.program else None for s in units_to_sentences(items_to_units(document.items)) if sentence_to_figures(s.text)}  # type: ignore[arg-type]
+    assert programs == {"企業の技術力"}
+
+
 # --- metrics (GiNZA) ------------------------------------------------------------------------------
 
 

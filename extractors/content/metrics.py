@@ -393,7 +393,10 @@ def items_to_units(items: Sequence[TextBlock | Table]) -> list[Unit]:
 
 def line_to_kind(text: str, alone: bool, after_marked_heading: bool) -> UnitKind:
     """Caption, heading or content. A plain line alone in its paragraph is a heading, unless it
-    follows a marked heading (then it is that heading's description)."""
+    follows a marked heading (then it is that heading's description); a line of cells (tab
+    separated: a table's row left among the text) names no program."""
+    if "\t" in text:
+        return UnitKind.CONTENT
     if line_is_caption(text):
         return UnitKind.CAPTION
     if line_is_marked_heading(text):
