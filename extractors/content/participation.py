@@ -278,7 +278,7 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
         start += 1  # the empty name cell
     total_index = max((i for i, c in enumerate(cells) if i > first_mark and cell_to_int(c) is not None), default=None)
     end = total_index if total_index is not None else 1 + max(i for i, c in enumerate(cells) if cell_to_token(c))
-    tokens = tuple(cell_to_token(c) or "" for c in cells[start:end])
+    tokens = columns_to_tokens(cells, header) or tuple(cell_to_token(c) or "" for c in cells[start:end])
     return BodyRow(
         line=line,
         labels=labels,
@@ -290,12 +290,23 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
     )
 
 
+def columns_to_tokens(cells: Sequence[str], header: Header) -> tuple[str, ...] | None:
+    """One token per member, read under the member's header column, when every mark of the row
+    sits under a member (the row lines up with the header); None when a mark sits elsewhere."""
+    columns = [m.column for m in header.members]
+    marks = [i for i, c in enumerate(cells) if cell_to_token(c)]
+    if not marks or not set(marks) <= set(columns):
+        return None
+    return tuple(cell_to_token(cells[j]) or "" if j < len(cells) else "" for j in columns)
+
+
 def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
     """Every matrix of a table: a header before a run of mark rows, continued by the rows below
     it (a repeated header with the same members continues the same matrix)."""
     lines = [line for line in table.as_lines() if not line.is_blank]
     matrices: list[ParsedMatrix] = []
     header: Header | None = None
+    columns: Header | None = None
     rows: list[BodyRow] = []
     summaries: list[SummaryRow] = []
     pending: list[tuple[int, str]] = []
@@ -313,6 +324,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
                     matrices.append(ParsedMatrix(header, tuple(rows), tuple(summaries)))
                     rows, summaries, pending = [], [], []
                 header = header if header is not None and _same_members(header, found) else found
+                columns = found  # the rows below line up with the header printed above them
                 i = run_end
                 continue
         if header is None:
@@ -321,7 +333,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
         for line in lines[i:run_end]:
             pending += _other_lines([line], header, summaries)
         if run_end < len(lines):
-            row = cells_to_body_row(line_to_cells(lines[run_end]), lines[run_end], header)
+            row = cells_to_body_row(line_to_cells(lines[run_end]), lines[run_end], columns or header)
             if row is not None:
                 rows.append(replace(row, labels=(*pending, *row.labels)) if pending else row)
                 pending = []
@@ -560,6 +572,11 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
                             "the solver stopped on its limit before it found a reading that meets every printed total, and "
                             "no repair of the LP's reading met them either: each row shows its cheapest reading under the LP's prices, every cell is flagged, and the "
                             "totals it misses are listed (they need not contradict each other)",
+                            PARTICIPATION, f"matrix {index}"))
+    elif recovery.violated:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
+                            "no reading of the marks as read meets every printed total (the totals it misses are listed): "
+                            "rows, marks or members were misread, so every cell is flagged",
                             PARTICIPATION, f"matrix {index}"))
     elif recovery.limited:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
