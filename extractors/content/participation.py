@@ -291,9 +291,13 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
 
 
 def columns_to_tokens(cells: Sequence[str], header: Header) -> tuple[str, ...] | None:
-    """One token per member, read under the member's header column, when every mark of the row
-    sits under a member (the row lines up with the header); None when a mark sits elsewhere."""
+    """One token per member, read under the member's header column, when the table's grid has
+    columns between the members' (a layout text's columns split where a page spaced its marks
+    unevenly: the run of cells then holds empty cells that are no member's) and every mark of
+    the row sits under a member; None otherwise (the run of cells is read as printed)."""
     columns = [m.column for m in header.members]
+    if columns == list(range(columns[0], columns[-1] + 1)):
+        return None
     marks = [i for i, c in enumerate(cells) if cell_to_token(c)]
     if not marks or not set(marks) <= set(columns):
         return None
