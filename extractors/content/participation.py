@@ -50,6 +50,7 @@ from extractors.model.document import Document, Line
 from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks
+from extractors.tables.text_tsv import TABS
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ParticipationRow, ProjectRow, RegionMemberRow
 
@@ -133,6 +134,7 @@ class ParsedMatrix:
     header: Header
     rows: tuple[BodyRow, ...]
     summaries: tuple[SummaryRow, ...]
+    placed: bool = False  # cells placed by their position on the page (layout text, PDF), not delimited (tabs)
 
 
 @dataclass(frozen=True)
@@ -344,7 +346,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
         i = run_end + 1
     if header is not None and rows:
         matrices.append(ParsedMatrix(header, tuple(rows), tuple(summaries)))
-    return [m for m in matrices if m.rows]
+    return [replace(m, placed=table.strategy != TABS) for m in matrices if m.rows]
 
 
 def _other_lines(lines: Sequence[Line], header: Header | None, summaries: list[SummaryRow]) -> list[tuple[int, str]]:
@@ -557,8 +559,12 @@ def matrix_to_extraction(doc_id: str, index: int, matrix: ParsedMatrix, region: 
     issues = member_issues(index, header.members) + project_issues(index, rows)
     issues += [Issue(Code.COUNT_MISMATCH, Severity.WARNING, p, PARTICIPATION, f"matrix {index}") for p in problems]
     issues += recovery_issues(index, recovery, rows, header.members)
+    unread = unread_members(matrix)
+    if unread:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"{unread}: a member's column was not read, so every cell is flagged",
+                            PARTICIPATION, f"matrix {index}"))
     return Extraction(
-        participation=participation_rows(doc_id, index, rows, header.members, recovery),
+        participation=participation_rows(doc_id, index, rows, header.members, recovery, flag_all=bool(unread)),
         projects=project_rows(doc_id, rows, categories),
         region_members=region_rows(doc_id, region, header.members),
         issues=tuple(issues),
@@ -598,7 +604,27 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
     return issues
 
 
-def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members: Sequence[Member], recovery: Recovery) -> tuple[ParticipationRow, ...]:
+def unread_members(matrix: ParsedMatrix) -> str | None:
+    """Why the header holds fewer members than the table has mark columns, or None: in a table
+    whose cells are placed by position, most rows print more mark cells than there are members,
+    or a summary row more counts than members and a grand total. Every cell's column is then in
+    doubt (the marks of the unread member fall under its neighbours), whatever the totals allow.
+    Delimited text is left to the recovery: a dropped or inserted tab shifts its rows' cells."""
+    n = len(matrix.header.members)
+    if not matrix.placed:
+        return None
+    lengths = Counter(len(r.tokens) for r in matrix.rows)
+    common = max(lengths.items(), key=lambda item: (item[1], -item[0]))[0] if lengths else n
+    if common > n:
+        return f"most rows print {common} mark cells for the {n} members the header names"
+    longest = max((len(s.values) for s in matrix.summaries if s.kind != "subtotal"), default=0)
+    if longest > n + 1:
+        return f"a summary row prints {longest} counts for the {n} members the header names"
+    return None
+
+
+def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members: Sequence[Member], recovery: Recovery,
+                       flag_all: bool = False) -> tuple[ParticipationRow, ...]:
     out = []
     for r, row in enumerate(rows):
         for c, member in enumerate(members):
@@ -615,7 +641,7 @@ def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members
                 municipality_name=member.match.municipality.name,
                 status=STATE_NAMES[state],
                 confidence=recovery.confidence[r][c],
-                ambiguous=recovery.ambiguous[r][c],
+                ambiguous=flag_all or recovery.ambiguous[r][c],
                 observed_mark=recovery.alignments[r].observed[c] or None,
             ))
     return tuple(out)
@@ -681,7 +707,7 @@ def join_continued_matrices(found: Sequence[tuple[Table, ParsedMatrix]]) -> list
     for table, matrix in found:
         if out and _same_members(out[-1][1].header, matrix.header) and not has_totals(out[-1][1]):
             first_table, first = out[-1]
-            out[-1] = (first_table, ParsedMatrix(first.header, first.rows + matrix.rows, first.summaries + matrix.summaries))
+            out[-1] = (first_table, ParsedMatrix(first.header, first.rows + matrix.rows, first.summaries + matrix.summaries, first.placed or matrix.placed))
         else:
             out.append((table, matrix))
     return out
