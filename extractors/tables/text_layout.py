@@ -13,6 +13,8 @@ the shift that fits them best.
           -> anchor lines: rows with a value, a mark or several aligned tokens ``is_anchor``
           -> regions: anchors close together (page breaks, repeated headers, ``line_regions``
              running titles and page numbers in between)
+          -> pages: a continued table's pages moved onto the first page's    ``text_pages``
+             columns (shift, pitch, unevenly spaced value columns)
           -> columns: token extents of the anchors merged where they overlap ``anchors_to_columns``
           -> rows: each anchor a row; lines between anchors are the wrapped   ``fragments_to_rows``
              parts of its cells (to the nearer anchor; halfway, a short part
@@ -28,8 +30,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from extractors.model.document import Line
 from extractors.model.table import Table
 from extractors.tables.text_base import (
@@ -41,6 +41,8 @@ from extractors.tables.text_base import (
     rows_to_table,
     running_lines,
 )
+from extractors.tables.text_pages import first_page_anchors, pages_aligned
+from extractors.tables.text_tokens import Column, Token, anchors_to_columns, line_to_tokens, match_in_order
 
 LAYOUT = "layout"
 MIN_ANCHORS = 3  # rows a table needs
@@ -50,42 +52,7 @@ TITLE_LENGTH = 10  # a single token this long above a table is its title, not a 
 MIN_COLUMNS = 3
 SHIFTS = range(-3, 4)
 DRIFTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # text columns a header token drifts left per wide character before it
-PAGE_SHIFTS = range(-30, 31)  # text columns a page's left margin may differ by
-PAGE_SCALES = np.exp(np.linspace(np.log(0.4), np.log(2.5), 181))  # a page's character pitch against the first page's
-PAGE_OFFSETS = np.arange(-80.0, 80.5, 0.5)  # text columns, after scaling
-SCALE_GAIN = 1.5  # a scaled page must put this many times more of its values in the columns
-SCALE_FIT = 0.9  # and this share of them at least
-TOKEN_RE = re.compile(r"\S+")
-SIGN_RE = re.compile(r"^[▲△▼\-−－]$")
-VALUE_RE = re.compile(r"^[▲△▼\-−－+]?\s*[\d,，.．]+[%％]?$|^[●○◎◯〇△×✓✔\-－―]$")
 UNIT_CAPTION_RE = re.compile(r"単位")
-
-
-@dataclass(frozen=True)
-class Token:
-    """A run of non-space characters and the text columns it takes."""
-
-    text: str
-    start: int
-    end: int
-
-    @property
-    def center(self) -> float:
-        return (self.start + self.end) / 2
-
-    @property
-    def is_value(self) -> bool:
-        return bool(VALUE_RE.match(self.text))
-
-
-@dataclass(frozen=True)
-class Column:
-    start: int
-    end: int
-
-    @property
-    def center(self) -> float:
-        return (self.start + self.end) / 2
 
 
 class LayoutStrategy(TextTableStrategy):
@@ -106,20 +73,6 @@ class LayoutStrategy(TextTableStrategy):
 
 
 # --- tokens --------------------------------------------------------------------------------------------
-
-
-def line_to_tokens(text: str) -> tuple[Token, ...]:
-    """Runs of non-space characters with their text columns; a sign printed apart from its
-    number (``▲ 439``) joined to it."""
-    text = text.replace("\u3000", " ")
-    raw = [Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-    out: list[Token] = []
-    for token in raw:
-        if out and SIGN_RE.match(out[-1].text) and token.start - out[-1].end <= 1 and token.text[:1].isdigit():
-            out[-1] = Token(text[out[-1].start : token.end], out[-1].start, token.end)
-        else:
-            out.append(token)
-    return tuple(out)
 
 
 def is_anchor(tokens: Sequence[Token]) -> bool:
@@ -182,18 +135,6 @@ def ends_header(line: Line, tokens: dict[int, tuple[Token, ...]]) -> bool:
 # --- columns --------------------------------------------------------------------------------------------
 
 
-def anchors_to_columns(rows: Sequence[Sequence[Token]]) -> list[Column]:
-    """Columns: the text columns the rows' tokens take, merged where tokens overlap or touch."""
-    spans = sorted((t.start, t.end) for row in rows for t in row)
-    columns: list[list[int]] = []
-    for start, end in spans:
-        if columns and start <= columns[-1][1]:
-            columns[-1][1] = max(columns[-1][1], end)
-        else:
-            columns.append([start, end])
-    return [Column(a, b) for a, b in columns]
-
-
 def token_column(token: Token, columns: Sequence[Column], shift: int = 0) -> int:
     """The column a token lies in (the first it overlaps), else the nearest by centre."""
     start, end = token.start + shift, token.end + shift
@@ -208,133 +149,6 @@ def token_columns(token: Token, columns: Sequence[Column], shift: int = 0) -> li
     start, end = token.start + shift, token.end + shift
     hit = [k for k, column in enumerate(columns) if start < column.end and column.start < end]
     return hit or [token_column(token, columns, shift)]
-
-
-def first_page_anchors(anchors: Sequence[int], lines: dict[int, Line]) -> list[int]:
-    """The rows of the table's first page (where its header is): a layout tool spaces every
-    page its own way, so the columns come from one page and the rows of the others are moved
-    to them (``pages_aligned``) and matched to them in order."""
-    first = lines[anchors[0]].page
-    return [n for n in anchors if lines[n].page == first]
-
-
-def pages_aligned(text: Sequence[Line], anchors: Sequence[int], tokens: dict[int, tuple[Token, ...]]) -> dict[int, tuple[Token, ...]]:
-    """Tokens of a table continued over pages, every page moved to the first page's columns:
-    a layout tool puts each page's text at its own left margin."""
-    pages: dict[int, list[int]] = {}
-    page_of = {line.number: line.page for line in text}
-    for n in anchors:
-        pages.setdefault(page_of[n], []).append(n)
-    if len(pages) < 2:
-        return tokens
-    first, *rest = sorted(pages)
-    columns = anchors_to_columns([tokens[n] for n in pages[first]])
-    value_columns = anchors_to_columns([[t for t in tokens[n] if t.is_value] for n in pages[first]])
-    out = dict(tokens)
-    for page in rest:
-        rows = [tokens[n] for n in pages[page]]
-        shift = min(PAGE_SHIFTS, key=lambda d: (-page_fit(rows, columns, d), abs(d)))
-        scale, offset = page_scale(rows, value_columns, shift)
-        snaps = value_snaps(rows, [tokens[n] for n in pages[first]], scale, offset)
-        if shift or scale != 1.0 or snaps:
-            for line in text:
-                if line.page == page:
-                    out[line.number] = tuple(moved_token(t, shift, scale, snaps) for t in tokens[line.number])
-    return out
-
-
-Snaps = list[tuple[Column, float]]  # a value column of a page and where its centre goes on the first page
-
-
-def value_snaps(rows: Sequence[Sequence[Token]], first_rows: Sequence[Sequence[Token]], scale: float, offset: float) -> Snaps:
-    """The page's value columns (marks and numbers: placed where the page prints them, unlike
-    compressed words), scaled and matched in order one to one to the first page's value columns
-    (``match_in_order``): a layout tool spaces a page's columns unevenly, so the scale alone can
-    leave a column one off; each is moved onto the centre of its match. When the page has more
-    value columns than the first (a right-aligned count sits beside the mark column above it by
-    an amount that depends on the page's pitch), marks and numbers are matched apart."""
-    for kinds in ((is_value,), (is_mark, is_number)):
-        out: Snaps = []
-        for kind in kinds:
-            own = anchors_to_columns([[t for t in row if kind(t)] for row in rows])
-            first = anchors_to_columns([[t for t in row if kind(t)] for row in first_rows])
-            if own and len(own) <= len(first):
-                matched = match_in_order([c.center * scale + offset for c in own], [c.center for c in first])
-                out += [(c, first[k].center) for c, k in zip(own, matched, strict=True)]
-        if out:
-            return out
-    return []
-
-
-def is_value(token: Token) -> bool:
-    return token.is_value
-
-
-def is_mark(token: Token) -> bool:
-    return token.is_value and not any(ch.isdigit() for ch in token.text)
-
-
-def is_number(token: Token) -> bool:
-    return token.is_value and any(ch.isdigit() for ch in token.text)
-
-
-def moved_token(token: Token, shift: int, scale: float, snaps: Snaps) -> Token:
-    """A token of a page moved to the first page's columns: a value onto its snapped column;
-    on a page printed at another pitch, a token among the snapped columns by the line through
-    its neighbours' snaps and one right of them from the last at the page's scale; any other
-    token (labels, names: compressed words the scale does not fit) by the page's shift."""
-    width = token.end - token.start
-    if token.is_value:
-        for column, center in snaps:  # a column holds one kind of token
-            if column.start <= token.start and token.end <= column.end:
-                return Token(token.text, round(token.start + center - column.center), round(token.start + center - column.center) + width)
-    points = sorted((column.center, center) for column, center in snaps)
-    if not points or token.center < points[0][0] or (scale == 1.0 and not token.is_value):
-        return Token(token.text, token.start + shift, token.end + shift)
-    if token.center > points[-1][0]:
-        center = points[-1][1] + (token.center - points[-1][0]) * scale
-    else:
-        center = float(np.interp(token.center, [p for p, _ in points], [c for _, c in points]))
-    start = round(center - width / 2)
-    return Token(token.text, start, start + width)
-
-
-def page_scale(rows: Sequence[Sequence[Token]], value_columns: Sequence[Column], shift: int) -> tuple[float, float]:
-    """(scale, offset) moving a page's text columns to the first page's: ``(1, shift)`` unless
-    the page is printed at another pitch (a layout tool sizes each page's character grid by the
-    page): then the scale and offset that put most of its values and marks (placed where the
-    page prints them, unlike compressed Japanese words) within a text column of the first
-    page's value columns, when that is at least ``SCALE_FIT`` of them and ``SCALE_GAIN`` times
-    as many as the shift alone puts there."""
-    centers = np.array([(t.start + t.end) / 2 for row in rows for t in row if t.is_value])
-    if len(centers) < MIN_COLUMNS or not value_columns:
-        return 1.0, float(shift)
-    starts = np.array([c.start for c in value_columns], dtype=float) - 1
-    ends = np.array([c.end for c in value_columns], dtype=float) + 1
-
-    def fits(scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
-        x = centers[None, None, :] * scale[:, None, None] + offset[None, :, None]
-        k = np.clip(np.searchsorted(starts, x, side="right") - 1, 0, len(starts) - 1)
-        return ((x >= starts[k]) & (x <= ends[k])).sum(axis=2)
-
-    base = int(fits(np.array([1.0]), np.array([float(shift)]))[0, 0])
-    scores = fits(PAGE_SCALES, PAGE_OFFSETS)
-    best = np.unravel_index(np.argmax(scores), scores.shape)
-    if scores[best] < max(base * SCALE_GAIN, SCALE_FIT * len(centers)):
-        return 1.0, float(shift)
-    return float(PAGE_SCALES[best[0]]), float(PAGE_OFFSETS[best[1]])
-
-
-def page_fit(rows: Sequence[Sequence[Token]], columns: Sequence[Column], shift: int) -> int:
-    """How much of a page's tokens, moved by ``shift``, lies inside the columns (text columns
-    overlapped, a token over two columns counting for none)."""
-    total = 0
-    for row in rows:
-        for t in row:
-            overlaps = [min(t.end + shift, c.end) - max(t.start + shift, c.start) for c in columns]
-            hits = [o for o in overlaps if o > 0]
-            total += hits[0] if len(hits) == 1 else 0
-    return total
 
 
 SAME_COLUMN_COST = 2.0  # two words of a row in one column: as bad as being two text columns off
@@ -593,28 +407,6 @@ def line_to_placed(line: Line, toks: Sequence[Token], columns: Sequence[Column])
 
 def match_cost(points: Sequence[float], centers: Sequence[float]) -> float:
     return sum(abs(points[i] - centers[k]) for i, k in enumerate(match_in_order(points, centers)))
-
-
-def match_in_order(points: Sequence[float], centers: Sequence[float]) -> list[int]:
-    """Each point to a column, in order and one column each, at the least total distance
-    (more points than columns: each to its nearest)."""
-    n, m = len(points), len(centers)
-    if n > m:
-        return [min(range(m), key=lambda k: abs(centers[k] - p)) for p in points]
-    inf = float("inf")
-    best = [[inf] * (m + 1) for _ in range(n + 1)]
-    best[0] = [0.0] * (m + 1)
-    for i in range(1, n + 1):
-        for k in range(i, m + 1):
-            best[i][k] = min(best[i][k - 1], best[i - 1][k - 1] + abs(points[i - 1] - centers[k - 1]))
-    out = [0] * n
-    k = m
-    for i in range(n, 0, -1):
-        while best[i][k] == best[i][k - 1] and k > i:
-            k -= 1
-        out[i - 1] = k - 1
-        k -= 1
-    return out
 
 
 HeaderCell = tuple[int, int, int, list[tuple[int, Token]]]  # column, columns spanned, rows spanned, parts
