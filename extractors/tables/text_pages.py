@@ -16,7 +16,7 @@ import numpy as np
 from extractors.model.document import Line
 from extractors.tables.text_tokens import Column, Token, anchors_to_columns, match_in_order
 
-MIN_VALUES = 3  # values a page needs for its pitch to be fitted
+MIN_VALUES = 3  # values a page needs for its pitch to be fitted, value columns for them to be snapped
 PAGE_SHIFTS = range(-30, 31)  # text columns a page's left margin may differ by
 PAGE_SCALES = np.exp(np.linspace(np.log(0.4), np.log(2.5), 181))  # a page's character pitch against the first page's
 PAGE_OFFSETS = np.arange(-80.0, 80.5, 0.5)  # text columns, after scaling
@@ -66,13 +66,16 @@ def value_snaps(rows: Sequence[Sequence[Token]], first_rows: Sequence[Sequence[T
     (``match_in_order``): a layout tool spaces a page's columns unevenly, so the scale alone can
     leave a column one off; each is moved onto the centre of its match. When the page has more
     value columns than the first (a right-aligned count sits beside the mark column above it by
-    an amount that depends on the page's pitch), marks and numbers are matched apart."""
+    an amount that depends on the page's pitch), marks and numbers are matched apart. A page at
+    the first page's pitch is snapped only when it has as many value columns as the first (at
+    least ``MIN_VALUES``): then their order alone pairs them, where a shift that fits every
+    value can still be a column off (a page of few rows, its marks on a regular pitch)."""
     for kinds in ((is_value,), (is_mark, is_number)):
         out: Snaps = []
         for kind in kinds:
             own = anchors_to_columns([[t for t in row if kind(t)] for row in rows])
             first = anchors_to_columns([[t for t in row if kind(t)] for row in first_rows])
-            if own and len(own) <= len(first):
+            if len(own) >= MIN_VALUES and (len(own) == len(first) or (scale != 1.0 and len(own) < len(first))):
                 matched = match_in_order([c.center * scale + offset for c in own], [c.center for c in first])
                 out += [(c, first[k].center) for c, k in zip(own, matched, strict=True)]
         if out:
