@@ -5,7 +5,9 @@ part, ○ joining this year, blank not taking part), a total per project and sum
 member (● count, ○ count, total). Text extraction damages the marks (spurious extra marks,
 dropped or inserted empty cells, shifted runs) and the layout (merged category cells in varying
 positions, names one character per line); the printed totals survive. This module reads the
-layout; ``matrix_recovery`` recovers the marks with the totals as constraints.
+layout; ``matrix_recovery`` recovers the marks with the totals as constraints. A cell is flagged
+ambiguous when another reading fits the totals, when no reading meets them all (rows, marks or
+members were misread), or when the header names fewer members than the rows print mark cells.
 
 Reading, per table:
 
@@ -13,7 +15,8 @@ Reading, per table:
    whose cells resolve to at least ``MIN_MEMBERS`` municipalities through the gazetteer; the
    other header cells are labels (number, total, name, categories);
 2. body rows: category labels, project number, project name, the mark run with its empty cells
-   (up to the printed total), and the total; summary rows by their label (● / 既に…, ○ / 新た…,
+   (up to the printed total; read under the members' columns where the grid has columns between
+   them), and the total; summary rows by their label (● / 既に…, ○ / 新た…,
    合計 / 取組数…); other lines with text are labels for the rows below;
 3. categories: a blank merged cell means "same as above"; the labels printed on a row are
    matched to category levels by their position when the row lines up with the header (its
