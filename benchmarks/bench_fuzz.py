@@ -118,10 +118,12 @@ def total(scores: Iterable[Score]) -> tuple[float, int, int]:
 
 
 def cell(scores: list[Score]) -> str:
+    """Accuracy and renderings at target; for participation also the wrong cells left unflagged."""
     if not scores:
         return f"{'-':>21}"
     accuracy, n, passing = total(scores)
-    return f"{accuracy:8.2%} {passing:>4}/{n:<4}ok"
+    unflagged = f" ({sum(s.wrong_unflagged for s in scores)} unflagged)" if scores[0].measure == "participation" else ""
+    return f"{accuracy:8.2%} {passing:>4}/{n:<4}ok{unflagged}"
 
 
 def print_families(outcomes: Sequence[Outcome]) -> None:
