@@ -17,10 +17,15 @@ Accuracy is right / (truth cells + extra keys); categories the rendering leaves 
 printed mid-span, read without rules) are counted apart (see ``tests.layout_fuzzer.Score``).
 
     make bench BENCH=fuzz        # or: .venv/bin/python -m benchmarks fuzz
+
+Only some families or forms (rendering and scoring only what is asked; the cache is shared):
+
+    .venv/bin/python -m benchmarks.bench_fuzz --family participation --form pdftotext-layout
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import shutil
 import time
@@ -82,13 +87,13 @@ def empty_extraction() -> dict[str, list]:
     return {"participation": [], "projects": [], "observations": [], "quality": []}
 
 
-def extract_all(variants: Sequence[Variant]) -> list[Outcome]:
+def extract_all(variants: Sequence[Variant], forms: Sequence[str] = FORMS) -> list[Outcome]:
     """Extract and score every form of every variant; files with the same bytes are read once.
     An exception in keikaku is an outcome (scored as nothing read), never a crash."""
     seen: dict[str, tuple[dict[str, list], str | None]] = {}
     out = []
     for n, variant in enumerate(variants, start=1):
-        for form in FORMS:
+        for form in forms:
             path = form_path(CACHE, variant.name, form)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest not in seen:
@@ -113,10 +118,12 @@ def total(scores: Iterable[Score]) -> tuple[float, int, int]:
 
 
 def cell(scores: list[Score]) -> str:
+    """Accuracy and renderings at target; for participation also the wrong cells left unflagged."""
     if not scores:
         return f"{'-':>21}"
     accuracy, n, passing = total(scores)
-    return f"{accuracy:8.2%} {passing:>4}/{n:<4}ok"
+    unflagged = f" ({sum(s.wrong_unflagged for s in scores)} unflagged)" if scores[0].measure == "participation" else ""
+    return f"{accuracy:8.2%} {passing:>4}/{n:<4}ok{unflagged}"
 
 
 def print_families(outcomes: Sequence[Outcome]) -> None:
@@ -151,7 +158,7 @@ def by_option(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
 
 
 def by_form(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
-    return {form: [o for o in outcomes if o.form == form] for form in FORMS}
+    return {form: group for form in FORMS if (group := [o for o in outcomes if o.form == form])}
 
 
 def print_consistency(outcomes: Sequence[Outcome]) -> None:
@@ -172,6 +179,8 @@ def print_worst(outcomes: Sequence[Outcome]) -> None:
     for family in ("participation", "catalog", "timeseries"):
         for form in FORMS:
             group = [o for o in outcomes if o.variant.family == family and o.form == form]
+            if not group:
+                continue
             read = [o for o in group if o.main.right + o.main.wrong + o.main.extra]
             nothing = f"{len(group) - len(read)}/{len(group)} read nothing"
             if not read:
@@ -193,19 +202,21 @@ def print_errors(outcomes: Sequence[Outcome]) -> None:
             print(f"  {error}")
 
 
-def main() -> None:
+def main(families: Sequence[str] = (), forms: Sequence[str] = ()) -> None:
+    """The whole benchmark, or only the variants of ``families`` and the files of ``forms``."""
     missing = tools_missing()
     if missing:
         print(f"bench_fuzz needs {', '.join(missing)} to render: apt-get install -y libreoffice-calc poppler-utils fonts-ipafont-gothic")
         return
-    variants = benchmark_variants()
-    print(f"{len(variants)} variants x {len(FORMS)} forms; renderings cached in {CACHE.relative_to(ROOT)}/", flush=True)
+    variants = [v for v in benchmark_variants() if not families or v.family in families]
+    forms = tuple(forms) or FORMS
+    print(f"{len(variants)} variants x {len(forms)} forms; renderings cached in {CACHE.relative_to(ROOT)}/", flush=True)
     started = time.perf_counter()
     rendered = render_variants([(v, FORMS) for v in variants], CACHE)
     render_seconds = time.perf_counter() - started
     print(f"rendered {rendered} variants ({len(variants) - rendered} from the cache) in {render_seconds:.1f} s", flush=True)
     started = time.perf_counter()
-    outcomes = extract_all(variants)
+    outcomes = extract_all(variants, forms)
     extract_seconds = time.perf_counter() - started
     print_families(outcomes)
     print_breakdown("per layout option, every form", by_option(outcomes))
@@ -220,5 +231,13 @@ def main() -> None:
           " identical files read once)")
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="keikaku's accuracy on the layout fuzzer's benchmark set")
+    parser.add_argument("--family", action="append", default=[], choices=("participation", "catalog", "timeseries"), help="only this family (repeatable)")
+    parser.add_argument("--form", action="append", default=[], choices=FORMS, help="only this extraction form (repeatable)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    main()
+    args = parse_args()
+    main(args.family, args.form)

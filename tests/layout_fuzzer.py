@@ -1485,6 +1485,14 @@ SUBSET: tuple[tuple[Variant, tuple[str, ...]], ...] = (
     _v("participation", 6, ("pdf", "tsv-clipboard"), ruling="unruled", labels="once-bottom", line_breaks="cells"),
     _v("participation", 7, ("pdf", "plumber-layout"), labels="merge-top", breaks="manual", totals="per-page", header_repeat=False),
     _v("participation", 8, ("pdf", "pdftotext-layout"), ruling="reportlab", labels="once-middle", header_text="stacked", breaks="none"),
+    # benchmark renderings that once read wrong cells unflagged (issue 14): split layout columns, rows lost
+    # with a page's header, a page printed at another pitch, an unread member, totals no reading meets
+    _v("participation", 100, ("plumber-layout",), labels="once-top", header_text="stacked", header_repeat=False, breaks="manual", totals="per-page"),
+    _v("participation", 104, ("pdftotext-layout",), ruling="unruled", labels="merge-bottom", header_text="stacked", breaks="manual", totals="per-page"),
+    _v("participation", 104, ("pdftotext-layout",), ruling="unruled", labels="repeat", header_text="rotated"),
+    _v("participation", 106, ("pdftotext-layout",), ruling="unruled", labels="merge-top", header_text="rotated", header_repeat=False, breaks="manual", totals="per-page"),
+    _v("participation", 108, ("pdf",), ruling="unruled", labels="merge-top", header_text="stacked", breaks="manual"),
+    _v("participation", 110, ("plumber-text",), labels="once-bottom", breaks="manual", totals="per-page"),
     _v("catalog", 1, ("pdf", "tsv-clipboard"), labels="merge-middle", line_breaks="cells"),
     _v("catalog", 2, ("pdf", "plumber-text"), labels="once-top", breaks="manual", totals="per-page"),
     _v("catalog", 3, ("pdf", "pdftotext-layout"), ruling="unruled", labels="repeat", header_repeat=False),

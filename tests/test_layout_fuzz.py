@@ -3,13 +3,14 @@
 committed files), read through keikaku's per-document pipeline and scored against the truth the
 generator drew. Scores print with ``pytest -s``.
 
-Two holds on each rendering:
+Three holds on each rendering:
 - the issue's target (participation cells >= 99.5 % with no wrong cell left unflagged, catalog
   categories >= 99 %, observations >= 99.5 %): renderings not there yet are strict expected
   failures naming their recorded score, so one that reaches the target fails until its floor is
   re-recorded;
 - its recorded floor (``tests/fuzz_floors.json``, written by ``python -m tests.layout_fuzzer
-  --floors``): no rendering may read worse than it did when recorded.
+  --floors``): no rendering may read worse than it did when recorded;
+- participation: no wrong cell left unflagged, on every rendering, at target or not.
 
 The second half tests the instrument itself: the generator's truth, the placement model that
 says which rows a rendering leaves open, and the scorer.
@@ -97,6 +98,14 @@ def test_rendering_reads_no_worse_than_its_recorded_floor(variant: Variant, trut
     misses = "\n".join(main.examples)
     assert round(main.accuracy, 4) >= floor["accuracy"], f"{main.measure} {main.accuracy:.2%} < recorded {floor['accuracy']:.2%}\n{misses}"
     assert main.wrong_unflagged <= floor["wrong_unflagged"], f"{main.wrong_unflagged} unflagged wrong > recorded {floor['wrong_unflagged']}\n{misses}"
+
+
+@pytest.mark.parametrize(("variant", "truth", "form"), [c for c in CASES if c.values[0].family == "participation"])
+def test_no_participation_cell_is_wrong_without_its_flag(variant: Variant, truth, form: str) -> None:
+    """Whatever a rendering's accuracy (missing rows are visible), a cell read wrong must be
+    flagged ambiguous: a wrong mark a researcher cannot see is the worst outcome."""
+    main = main_score(variant, truth, form)
+    assert main.wrong_unflagged == 0, f"{main.wrong_unflagged} wrong cells not flagged ambiguous\n" + "\n".join(main.examples)
 
 
 def test_every_committed_rendering_has_a_recorded_floor() -> None:

@@ -164,6 +164,23 @@ def test_contradicting_totals_give_the_fewest_violations_and_report_them() -> No
     assert recovery.states == ((EXISTING, EXISTING), (EXISTING, NONE))
     assert [(v.kind, v.index, v.printed, v.recovered) for v in recovery.violated] == [("existing", None, 4, 3)]
     assert not recovery.certified
+    assert all(all(row) for row in recovery.ambiguous), "a reading that misses a printed total shows no cell as sure"
+
+
+def test_a_header_with_fewer_members_than_the_rows_mark_flags_every_cell() -> None:
+    # layout text (cells placed by position): four mark columns under a header naming three members
+    text = "\n".join([
+        "  No   事業名        旭川市     鷹栖町     当麻町     合計",
+        "   1   公共施設      ●     ●     ●     ●     4",
+        "   2   空港利用      ●           ●     ●     3",
+        "   3   移住促進      ●     ●           ●     3",
+        "   4   特産品        ●     ●     ●           3",
+    ])
+    document, tables = parse(text + "\n")
+    extraction = ParticipationExtractor().extract(document, tables, ExtractContext())
+    assert extraction.participation, "the matrix is read"
+    assert all(r.ambiguous for r in extraction.participation)
+    assert any(i.code == Code.CELL_AMBIGUOUS and "not read" in i.message for i in extraction.issues)
 
 
 def test_align_row_counts_each_kind_of_damage() -> None:

@@ -149,3 +149,33 @@ def test_the_structure_score_prefers_a_regular_grid_whose_totals_add_up() -> Non
     right = table([["区分", "R5", "R6"], ["出生", "1", "2"], ["死亡", "3", "4"], ["計", "4", "6"]])
     cut = table([["区分", "R5 R6", ""], ["出生", "1", "2"], ["死亡 3", "", "4"], ["計", "4 6", ""]])
     assert table_score(right) > table_score(cut)
+
+
+# a table continued on a page the layout tool printed at another pitch (its character grid sized by
+# the page): the second page's marks, 4 text columns apart instead of 6, go under the first page's
+# columns in order, not to whichever column a shift puts them near
+OTHER_PITCH = """\
+  1  公共施設           ●     ●     ●     ●       4
+  2  空港利用           ●           ●     ●       3
+  3  移住促進           ●     ●           ●       3
+
+          -1-
+\f
+ 4 特産販路      ●   ●   ●         3
+ 5 地元就職          ●   ●   ●     3
+ 6 図書館網      ●           ●     2
+
+          -2-
+"""
+
+
+def test_a_page_printed_at_another_pitch_is_read_under_the_first_pages_columns() -> None:
+    (table,) = tables_of(OTHER_PITCH)
+    assert rows_of(table) == [
+        "1|公共施設|●|●|●|●|4",
+        "2|空港利用|●||●|●|3",
+        "3|移住促進|●|●||●|3",
+        "4|特産販路|●|●|●||3",
+        "5|地元就職||●|●|●|3",
+        "6|図書館網|●|||●|2",
+    ]

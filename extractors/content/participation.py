@@ -5,7 +5,9 @@ part, ○ joining this year, blank not taking part), a total per project and sum
 member (● count, ○ count, total). Text extraction damages the marks (spurious extra marks,
 dropped or inserted empty cells, shifted runs) and the layout (merged category cells in varying
 positions, names one character per line); the printed totals survive. This module reads the
-layout; ``matrix_recovery`` recovers the marks with the totals as constraints.
+layout; ``matrix_recovery`` recovers the marks with the totals as constraints. A cell is flagged
+ambiguous when another reading fits the totals, when no reading meets them all (rows, marks or
+members were misread), or when the header names fewer members than the rows print mark cells.
 
 Reading, per table:
 
@@ -13,7 +15,8 @@ Reading, per table:
    whose cells resolve to at least ``MIN_MEMBERS`` municipalities through the gazetteer; the
    other header cells are labels (number, total, name, categories);
 2. body rows: category labels, project number, project name, the mark run with its empty cells
-   (up to the printed total), and the total; summary rows by their label (● / 既に…, ○ / 新た…,
+   (up to the printed total; read under the members' columns where the grid has columns between
+   them), and the total; summary rows by their label (● / 既に…, ○ / 新た…,
    合計 / 取組数…); other lines with text are labels for the rows below;
 3. categories: a blank merged cell means "same as above"; the labels printed on a row are
    matched to category levels by their position when the row lines up with the header (its
@@ -58,6 +61,7 @@ from extractors.model.provenance import (
 from extractors.model.table import Table
 from extractors.normalize.gazetteer import Gazetteer, Match, compact_name, default_gazetteer
 from extractors.normalize.textnorm import nfkc_keep_marks
+from extractors.tables.text_tsv import TABS
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ParticipationRow, ProjectRow, RegionMemberRow
 
@@ -160,6 +164,7 @@ class ParsedMatrix:
     header: Header
     rows: tuple[BodyRow, ...]
     summaries: tuple[SummaryRow, ...]
+    placed: bool = False  # cells placed by their position on the page (layout text, PDF), not delimited (tabs)
 
 
 @dataclass(frozen=True)
@@ -305,7 +310,7 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
         start += 1  # the empty name cell
     total_index = max((i for i, c in enumerate(cells) if i > first_mark and cell_to_int(c) is not None), default=None)
     end = total_index if total_index is not None else 1 + max(i for i, c in enumerate(cells) if cell_to_token(c))
-    tokens = tuple(cell_to_token(c) or "" for c in cells[start:end])
+    tokens = columns_to_tokens(cells, header) or tuple(cell_to_token(c) or "" for c in cells[start:end])
     return BodyRow(
         line=line,
         labels=labels,
@@ -317,6 +322,20 @@ def cells_to_body_row(cells: list[str], line: Line, header: Header) -> BodyRow |
     )
 
 
+def columns_to_tokens(cells: Sequence[str], header: Header) -> tuple[str, ...] | None:
+    """One token per member, read under the member's header column, when the table's grid has
+    columns between the members' (a layout text's columns split where a page spaced its marks
+    unevenly: the run of cells then holds empty cells that are no member's) and every mark of
+    the row sits under a member; None otherwise (the run of cells is read as printed)."""
+    columns = [m.column for m in header.members]
+    if columns == list(range(columns[0], columns[-1] + 1)):
+        return None
+    marks = [i for i, c in enumerate(cells) if cell_to_token(c)]
+    if not marks or not set(marks) <= set(columns):
+        return None
+    return tuple(cell_to_token(cells[j]) or "" if j < len(cells) else "" for j in columns)
+
+
 def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
     """Every matrix of a table: a header before a run of mark rows, continued by the rows below
     it (a repeated header with the same members continues the same matrix)."""
@@ -324,6 +343,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
     lines = [line for _, line in numbered]
     matrices: list[ParsedMatrix] = []
     header: Header | None = None
+    columns: Header | None = None
     rows: list[BodyRow] = []
     summaries: list[SummaryRow] = []
     pending: list[tuple[int, str]] = []
@@ -342,6 +362,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
                     matrices.append(ParsedMatrix(header, tuple(rows), tuple(summaries)))
                     rows, summaries, pending = [], [], []
                 header = header if header is not None and _same_members(header, found) else found
+                columns = found  # the rows below line up with the header printed above them
                 i = run_end
                 continue
         if header is None:
@@ -350,7 +371,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
         for line in lines[i:run_end]:
             pending += _other_lines([line], header, summaries)
         if run_end < len(lines):
-            row = cells_to_body_row(line_to_cells(lines[run_end]), lines[run_end], header)
+            row = cells_to_body_row(line_to_cells(lines[run_end]), lines[run_end], columns or header)
             if row is not None:
                 row = replace(row, table=table, grid_row=numbered[run_end][0])
                 rows.append(replace(row, labels=(*pending, *row.labels)) if pending else row)
@@ -358,7 +379,7 @@ def table_to_matrices(table: Table, gazetteer: Gazetteer) -> list[ParsedMatrix]:
         i = run_end + 1
     if header is not None and rows:
         matrices.append(ParsedMatrix(header, tuple(rows), tuple(summaries)))
-    return [m for m in matrices if m.rows]
+    return [replace(m, placed=table.strategy != TABS) for m in matrices if m.rows]
 
 
 def _other_lines(lines: Sequence[Line], header: Header | None, summaries: list[SummaryRow]) -> list[tuple[int, str]]:
@@ -584,8 +605,12 @@ def matrix_to_extraction(doc_id: str, index: int, matrix: ParsedMatrix, region: 
     issues = member_issues(index, header, region) + project_issues(index, rows, projects)
     issues += [Issue(Code.COUNT_MISMATCH, Severity.WARNING, p, PARTICIPATION, f"matrix {index}", _row_key(index), table_id) for p in problems]
     issues += recovery_issues(index, recovery, rows, header.members, table_id)
+    unread = unread_members(matrix)
+    if unread:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"{unread}: a member's column was not read, so every cell is flagged",
+                            PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     return Extraction(
-        participation=participation_rows(doc_id, index, rows, header.members, recovery),
+        participation=participation_rows(doc_id, index, rows, header.members, recovery, flag_all=bool(unread)),
         projects=projects,
         region_members=region_rows(doc_id, region, header),
         issues=tuple(issues),
@@ -604,6 +629,11 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
                             "no repair of the LP's reading met them either: each row shows its cheapest reading under the LP's prices, every cell is flagged, and the "
                             "totals it misses are listed (they need not contradict each other)",
                             PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
+    elif recovery.violated:
+        issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
+                            "no reading of the marks as read meets every printed total (the totals it misses are listed): "
+                            "rows, marks or members were misread, so every cell is flagged",
+                            PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     elif recovery.limited:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
                             "the solver stopped on its limit: the reading meets every printed total but is not proven the "
@@ -620,7 +650,27 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
     return issues
 
 
-def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members: Sequence[Member], recovery: Recovery) -> tuple[ParticipationRow, ...]:
+def unread_members(matrix: ParsedMatrix) -> str | None:
+    """Why the header holds fewer members than the table has mark columns, or None: in a table
+    whose cells are placed by position, most rows print more mark cells than there are members,
+    or a summary row more counts than members and a grand total. Every cell's column is then in
+    doubt (the marks of the unread member fall under its neighbours), whatever the totals allow.
+    Delimited text is left to the recovery: a dropped or inserted tab shifts its rows' cells."""
+    n = len(matrix.header.members)
+    if not matrix.placed:
+        return None
+    lengths = Counter(len(r.tokens) for r in matrix.rows)
+    common = max(lengths.items(), key=lambda item: (item[1], -item[0]))[0] if lengths else n
+    if common > n:
+        return f"most rows print {common} mark cells for the {n} members the header names"
+    longest = max((len(s.values) for s in matrix.summaries if s.kind != "subtotal"), default=0)
+    if longest > n + 1:
+        return f"a summary row prints {longest} counts for the {n} members the header names"
+    return None
+
+
+def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members: Sequence[Member], recovery: Recovery,
+                       flag_all: bool = False) -> tuple[ParticipationRow, ...]:
     out = []
     for r, row in enumerate(rows):
         for c, member in enumerate(members):
@@ -638,7 +688,7 @@ def participation_rows(doc_id: str, index: int, rows: Sequence[BodyRow], members
                 municipality_name=member.match.municipality.name,
                 status=STATE_NAMES[state],
                 confidence=recovery.confidence[r][c],
-                ambiguous=recovery.ambiguous[r][c],
+                ambiguous=flag_all or recovery.ambiguous[r][c],
                 observed_mark=recovery.alignments[r].observed[c] or None,
             ))
     return tuple(out)
@@ -706,7 +756,7 @@ def join_continued_matrices(found: Sequence[tuple[Table, ParsedMatrix]]) -> list
     for table, matrix in found:
         if out and _same_members(out[-1][1].header, matrix.header) and not has_totals(out[-1][1]):
             first_table, first = out[-1]
-            out[-1] = (first_table, ParsedMatrix(first.header, first.rows + matrix.rows, first.summaries + matrix.summaries))
+            out[-1] = (first_table, ParsedMatrix(first.header, first.rows + matrix.rows, first.summaries + matrix.summaries, first.placed or matrix.placed))
         else:
             out.append((table, matrix))
     return out

@@ -57,7 +57,8 @@ row-total rules whose grand total is nearest the printed row totals are tried, o
 window of readings per row (so this case is not certified): first the reading with the least
 total deviation (an L1 MILP, tight and fast), then, within ``soft_nodes``, a MILP with a
 binary violation indicator per total looks for one with fewer violated totals. The reading with
-the fewest violated totals wins, then the cheapest.
+the fewest violated totals wins, then the cheapest; every cell of it is flagged ambiguous (the
+marks as read and the totals disagree: rows, marks or members were misread, and no cell is sure).
 
 Ambiguity and confidence
 ------------------------
@@ -1335,20 +1336,21 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
     flat, solution = outcome.flat, outcome.solution
     proven: dict[tuple[int, int, int], float] = {}
     solves, undecided = outcome.solves, 0
-    if outcome.limited and solution.violated:  # no reading meeting every total was found: no cell is sure
+    states = tuple(tuple(int(s) for s in flat.states[i]) for i in solution.chosen)
+    violated = recovered_violations(evidence, states, outcome.rule)
+    if solution.violated or violated:  # no reading meeting every total was found: no cell is sure
         proven = {(r, c, s): solution.objective for r in range(flat.n_rows) for c in range(evidence.n_columns)
                   for s in STATES if s != flat.states[solution.chosen[r], c]}
-        undecided = len(proven)
+        undecided = len(proven) if outcome.limited else 0
     elif outcome.limited:  # no proofs to search for: flag every cell another reading within the margin may take
         proven = limited_alternatives(evidence, outcome, model)
         undecided = len(proven)
-    elif not outcome.solution.violated:  # uncertified too: the pool it has is still worth searching
+    else:  # uncertified too: the pool it has is still worth searching
         cap = solution.objective + model.margin
         within = outcome_within(outcome, cap)
         found = find_alternatives(within, ambiguity_pairs(within, cap), cap, model)
         proven, solves, undecided = found.proven, solves + found.solves, found.undecided
     confidence, ambiguous = cells_to_confidence(proven, solution.objective, flat.n_rows, evidence.n_columns)
-    states = tuple(tuple(int(s) for s in flat.states[i]) for i in solution.chosen)
     alignments = rows_to_alignments([row.tokens for row in evidence.rows], states, model)
     return Recovery(
         states=states,
@@ -1356,7 +1358,7 @@ def outcome_to_recovery(evidence: MatrixEvidence, outcome: _Outcome, model: Dama
         ambiguous=ambiguous,
         alignments=alignments,
         rule=outcome.rule,
-        violated=recovered_violations(evidence, states, outcome.rule),
+        violated=violated,
         cost=int(sum(a.cost for a in alignments)),
         certified=outcome.certified,
         solves=solves,

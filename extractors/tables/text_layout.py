@@ -13,6 +13,8 @@ the shift that fits them best.
           -> anchor lines: rows with a value, a mark or several aligned tokens ``is_anchor``
           -> regions: anchors close together (page breaks, repeated headers, ``line_regions``
              running titles and page numbers in between)
+          -> pages: a continued table's pages moved onto the first page's    ``text_pages``
+             columns (shift, pitch, unevenly spaced value columns)
           -> columns: token extents of the anchors merged where they overlap ``anchors_to_columns``
           -> rows: each anchor a row; lines between anchors are the wrapped   ``fragments_to_rows``
              parts of its cells (to the nearer anchor; halfway, a short part
@@ -39,6 +41,8 @@ from extractors.tables.text_base import (
     rows_to_table,
     running_lines,
 )
+from extractors.tables.text_pages import first_page_anchors, pages_aligned
+from extractors.tables.text_tokens import Column, Token, anchors_to_columns, line_to_tokens, match_in_order
 
 LAYOUT = "layout"
 MIN_ANCHORS = 3  # rows a table needs
@@ -48,38 +52,7 @@ TITLE_LENGTH = 10  # a single token this long above a table is its title, not a 
 MIN_COLUMNS = 3
 SHIFTS = range(-3, 4)
 DRIFTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # text columns a header token drifts left per wide character before it
-PAGE_SHIFTS = range(-30, 31)  # text columns a page's left margin may differ by
-TOKEN_RE = re.compile(r"\S+")
-SIGN_RE = re.compile(r"^[▲△▼\-−－]$")
-VALUE_RE = re.compile(r"^[▲△▼\-−－+]?\s*[\d,，.．]+[%％]?$|^[●○◎◯〇△×✓✔\-－―]$")
 UNIT_CAPTION_RE = re.compile(r"単位")
-
-
-@dataclass(frozen=True)
-class Token:
-    """A run of non-space characters and the text columns it takes."""
-
-    text: str
-    start: int
-    end: int
-
-    @property
-    def center(self) -> float:
-        return (self.start + self.end) / 2
-
-    @property
-    def is_value(self) -> bool:
-        return bool(VALUE_RE.match(self.text))
-
-
-@dataclass(frozen=True)
-class Column:
-    start: int
-    end: int
-
-    @property
-    def center(self) -> float:
-        return (self.start + self.end) / 2
 
 
 class LayoutStrategy(TextTableStrategy):
@@ -100,20 +73,6 @@ class LayoutStrategy(TextTableStrategy):
 
 
 # --- tokens --------------------------------------------------------------------------------------------
-
-
-def line_to_tokens(text: str) -> tuple[Token, ...]:
-    """Runs of non-space characters with their text columns; a sign printed apart from its
-    number (``▲ 439``) joined to it."""
-    text = text.replace("\u3000", " ")
-    raw = [Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-    out: list[Token] = []
-    for token in raw:
-        if out and SIGN_RE.match(out[-1].text) and token.start - out[-1].end <= 1 and token.text[:1].isdigit():
-            out[-1] = Token(text[out[-1].start : token.end], out[-1].start, token.end)
-        else:
-            out.append(token)
-    return tuple(out)
 
 
 def is_anchor(tokens: Sequence[Token]) -> bool:
@@ -176,18 +135,6 @@ def ends_header(line: Line, tokens: dict[int, tuple[Token, ...]]) -> bool:
 # --- columns --------------------------------------------------------------------------------------------
 
 
-def anchors_to_columns(rows: Sequence[Sequence[Token]]) -> list[Column]:
-    """Columns: the text columns the rows' tokens take, merged where tokens overlap or touch."""
-    spans = sorted((t.start, t.end) for row in rows for t in row)
-    columns: list[list[int]] = []
-    for start, end in spans:
-        if columns and start <= columns[-1][1]:
-            columns[-1][1] = max(columns[-1][1], end)
-        else:
-            columns.append([start, end])
-    return [Column(a, b) for a, b in columns]
-
-
 def token_column(token: Token, columns: Sequence[Column], shift: int = 0) -> int:
     """The column a token lies in (the first it overlaps), else the nearest by centre."""
     start, end = token.start + shift, token.end + shift
@@ -202,47 +149,6 @@ def token_columns(token: Token, columns: Sequence[Column], shift: int = 0) -> li
     start, end = token.start + shift, token.end + shift
     hit = [k for k, column in enumerate(columns) if start < column.end and column.start < end]
     return hit or [token_column(token, columns, shift)]
-
-
-def first_page_anchors(anchors: Sequence[int], lines: dict[int, Line]) -> list[int]:
-    """The rows of the table's first page (where its header is): a layout tool spaces every
-    page its own way, so the columns come from one page and the rows of the others are moved
-    to them (``pages_aligned``) and matched to them in order."""
-    first = lines[anchors[0]].page
-    return [n for n in anchors if lines[n].page == first]
-
-
-def pages_aligned(text: Sequence[Line], anchors: Sequence[int], tokens: dict[int, tuple[Token, ...]]) -> dict[int, tuple[Token, ...]]:
-    """Tokens of a table continued over pages, every page moved to the first page's columns:
-    a layout tool puts each page's text at its own left margin."""
-    pages: dict[int, list[int]] = {}
-    page_of = {line.number: line.page for line in text}
-    for n in anchors:
-        pages.setdefault(page_of[n], []).append(n)
-    if len(pages) < 2:
-        return tokens
-    first, *rest = sorted(pages)
-    columns = anchors_to_columns([tokens[n] for n in pages[first]])
-    out = dict(tokens)
-    for page in rest:
-        shift = min(PAGE_SHIFTS, key=lambda d: (-page_fit([tokens[n] for n in pages[page]], columns, d), abs(d)))
-        if shift:
-            for line in text:
-                if line.page == page:
-                    out[line.number] = tuple(Token(t.text, t.start + shift, t.end + shift) for t in tokens[line.number])
-    return out
-
-
-def page_fit(rows: Sequence[Sequence[Token]], columns: Sequence[Column], shift: int) -> int:
-    """How much of a page's tokens, moved by ``shift``, lies inside the columns (text columns
-    overlapped, a token over two columns counting for none)."""
-    total = 0
-    for row in rows:
-        for t in row:
-            overlaps = [min(t.end + shift, c.end) - max(t.start + shift, c.start) for c in columns]
-            hits = [o for o in overlaps if o > 0]
-            total += hits[0] if len(hits) == 1 else 0
-    return total
 
 
 SAME_COLUMN_COST = 2.0  # two words of a row in one column: as bad as being two text columns off
@@ -501,28 +407,6 @@ def line_to_placed(line: Line, toks: Sequence[Token], columns: Sequence[Column])
 
 def match_cost(points: Sequence[float], centers: Sequence[float]) -> float:
     return sum(abs(points[i] - centers[k]) for i, k in enumerate(match_in_order(points, centers)))
-
-
-def match_in_order(points: Sequence[float], centers: Sequence[float]) -> list[int]:
-    """Each point to a column, in order and one column each, at the least total distance
-    (more points than columns: each to its nearest)."""
-    n, m = len(points), len(centers)
-    if n > m:
-        return [min(range(m), key=lambda k: abs(centers[k] - p)) for p in points]
-    inf = float("inf")
-    best = [[inf] * (m + 1) for _ in range(n + 1)]
-    best[0] = [0.0] * (m + 1)
-    for i in range(1, n + 1):
-        for k in range(i, m + 1):
-            best[i][k] = min(best[i][k - 1], best[i - 1][k - 1] + abs(points[i - 1] - centers[k - 1]))
-    out = [0] * n
-    k = m
-    for i in range(n, 0, -1):
-        while best[i][k] == best[i][k - 1] and k > i:
-            k -= 1
-        out[i - 1] = k - 1
-        k -= 1
-    return out
 
 
 HeaderCell = tuple[int, int, int, list[tuple[int, Token]]]  # column, columns spanned, rows spanned, parts
