@@ -210,14 +210,20 @@ def test_stitch_drops_repeated_header_and_joins_a_cut_merged_cell() -> None:
     assert joined.pages == (1, 2)
 
 
+def read_real(slug: str) -> Document:
+    """A document of the real corpus (tests/real/), read."""
+    path = FIXTURES.parent / "real" / f"{slug}.pdf"
+    parsed = read_document(path.read_bytes(), path.name)
+    assert not isinstance(parsed, ReadFailure), parsed
+    return parsed
+
+
 def test_tables_side_by_side_each_take_their_own_caption() -> None:
     # A survey's respondents page (tests/real/, 福井県): one line prints ○居住地 over the left
     # table and ○世帯構成 over the right one; each table is titled by the caption over it.
     from extractors.tables.structure import table_to_structure
 
-    path = FIXTURES.parent / "real" / "fukui-vision-survey-r7-respondents.pdf"
-    parsed = read_document(path.read_bytes(), path.name)
-    assert not isinstance(parsed, ReadFailure), parsed
+    parsed = read_real("fukui-vision-survey-r7-respondents")
     titles = {table_to_structure(t).title for t in parsed.tables if t.page == 1 and t.strategy == "ruled"}
     assert {"○居住地", "○世帯構成", "○年齢", "○共働き(配偶者がいる方のみ)"} <= titles
 
@@ -225,9 +231,7 @@ def test_tables_side_by_side_each_take_their_own_caption() -> None:
 def test_entries_stacked_in_a_ruled_row_become_rows() -> None:
     # 音威子府村 disaster records (tests/real/), p.2 as rendered: each ruled row is a year; inside
     # it the kinds of disaster, the damages and their amounts are stacked one per text line.
-    path = FIXTURES.parent / "real" / "otoineppu-bousai-fire-disaster-records.pdf"
-    parsed = read_document(path.read_bytes(), path.name)
-    assert not isinstance(parsed, ReadFailure), parsed
+    parsed = read_real("otoineppu-bousai-fire-disaster-records")
     table = next(t for t in parsed.tables if 2 in t.pages and t.strategy == "ruled")
     rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
     for expected in (
@@ -246,9 +250,7 @@ def test_entries_stacked_in_a_ruled_row_become_rows() -> None:
 
 def test_a_period_printed_over_two_lines_is_not_stacked_amounts() -> None:
     # 富士市 予算の概要 p.10 (tests/real/): 期間 prints ９年度から / 11年度まで beside one 限度額.
-    path = FIXTURES.parent / "real" / "fuji-general-account-budget-overview-fy2026.pdf"
-    parsed = read_document(path.read_bytes(), path.name)
-    assert not isinstance(parsed, ReadFailure), parsed
+    parsed = read_real("fuji-general-account-budget-overview-fy2026")
     table = next(t for t in parsed.tables if 10 in t.pages and t.strategy == "ruled")
     rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
     assert ["道路・公園照明灯ＥＳＣＯ事業", "９年度から18年度まで", "１，０６７，６０５"] in rows
@@ -257,9 +259,7 @@ def test_a_period_printed_over_two_lines_is_not_stacked_amounts() -> None:
 def test_a_table_cut_by_a_page_break_keeps_the_row_at_the_cut() -> None:
     # 南国市 辺地総合整備計画 (tests/real/) pp.2-3 as rendered: the (変更前) table runs onto p.3,
     # whose first row has column rules but no rule above it.
-    path = FIXTURES.parent / "real" / "nankoku-hechi-sogo-seibi-keikaku-2026.pdf"
-    parsed = read_document(path.read_bytes(), path.name)
-    assert not isinstance(parsed, ReadFailure), parsed
+    parsed = read_real("nankoku-hechi-sogo-seibi-keikaku-2026")
     table = next(t for t in parsed.tables if t.pages == (2, 3))
     rows = [[" ".join(c.split()) for c in row] for row in table.grid()]
     assert ["飲料水供給施設", "南国市", "220,527", "11,402", "209,125", "209,000"] in rows
@@ -272,9 +272,7 @@ def test_a_balance_sheet_keeps_its_sections_groups_and_spread_names() -> None:
     # on rows of their own, △ set apart from its number.
     from extractors.tables.structure import table_to_structure
 
-    path = FIXTURES.parent / "real" / "nankoku-land-development-corp-report-fy2021.pdf"
-    parsed = read_document(path.read_bytes(), path.name)
-    assert not isinstance(parsed, ReadFailure), parsed
+    parsed = read_real("nankoku-land-development-corp-report-fy2021")
     labelled = {}
     for table in (t for t in parsed.tables if t.pages == (5,)):
         for datum in table_to_structure(table).data:
@@ -291,9 +289,7 @@ def test_a_table_printed_without_header_takes_the_header_above_it() -> None:
     # 本年度予算額 | 前年度予算額 | 比較) and 千円 over the first numbers it shares.
     from extractors.tables.structure import table_to_structure
 
-    path = FIXTURES.parent / "real" / "fuji-city-tax-revenue-budget-fy2026.pdf"
-    parsed = read_document(path.read_bytes(), path.name)
-    assert not isinstance(parsed, ReadFailure), parsed
+    parsed = read_real("fuji-city-tax-revenue-budget-fy2026")
     table = next(t for t in parsed.tables if t.pages == (1,) and any("固定資産税" in c.text for c in t.cells if c.column == 0) and t.n_columns == 4)
     data = {(d.row_path, d.column_path): (d.text, d.unit) for d in table_to_structure(table).data}
     assert data[(("1固定資産税",), ("本年度予算額",))] == ("23,806,300", "千円")
