@@ -8,7 +8,8 @@ import pytest
 from extractors.model.table import Table
 from extractors.readers import ReadFailure, read_document
 from extractors.tables.axis_periods import axis_to_periods, year_context
-from extractors.tables.structure import is_aggregate_label, note_to_units, outline_rank, table_to_structure
+from extractors.tables.captions import note_to_units
+from extractors.tables.structure import is_aggregate_label, outline_rank, table_to_structure
 
 
 def table_of(text: str) -> Table:

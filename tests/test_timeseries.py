@@ -12,7 +12,7 @@ from extractors.content.kpi import KpiExtractor
 from extractors.content.timeseries import TimeSeriesExtractor
 from extractors.readers import ReadFailure, read_document
 from extractors.tables.axis_periods import table_counts_fiscal_years
-from extractors.tables.structure import context_to_title_line, line_to_title
+from extractors.tables.captions import context_to_title_line, line_to_title
 from pipeline.stages import run_extractors
 from schemas.quality import Code, Severity
 from schemas.tables import ObservationRow

@@ -34,9 +34,10 @@ from extractors.normalize.periods import find_periods, parse_period
 from extractors.normalize.textnorm import strip_spacing
 from extractors.tables.aggregates import aggregate_issues
 from extractors.tables.axis_periods import ERA_LESS_YEAR_RE, MONTH_RE, RELATIVE_YEAR_RE, is_axis_label, year_context
+from extractors.tables.captions import RATIO_UNITS
 from extractors.tables.grid import cell_to_text, is_placeholder_text, value_main
 from extractors.tables.long_form import table_to_long_form
-from extractors.tables.structure import RATIO_UNITS, DataCell, Structure, is_data_value, table_to_structure
+from extractors.tables.structure import DataCell, Structure, is_data_value, table_to_structure
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import CellRow, ObservationRow
 

@@ -20,8 +20,9 @@ from decimal import Decimal
 
 from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount
+from extractors.tables.captions import RATIO_HEADER_RE, RATIO_UNITS
 from extractors.tables.grid import value_main
-from extractors.tables.structure import RATIO_HEADER_RE, RATIO_UNITS, Structure
+from extractors.tables.structure import Structure
 from schemas.quality import Code, Issue, Severity
 
 
