@@ -117,7 +117,10 @@ class DaskExecutor:
         if self._client is not None:
             return self._client
         if self.scheduler is None:
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            # No retry of a task whose worker died (its document is the cause), and no task sent
+            # to a worker before it takes it (worker-saturation 1.0): a task queued on a worker
+            # that dies counts as running there, and would fail with the document that killed it.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.worker-saturation": 1.0}):
                 self._cluster = LocalCluster(
                     n_workers=self.jobs,
                     threads_per_worker=1,
