@@ -9,9 +9,12 @@ to any of them. This splits such a ruled row into sub-rows at the lines of its a
               -> pieces of each cell on the bands    ``cell_to_pieces``
               -> sub-rows (a label printed once spans the bands it heads)
 
-A row is split only when its amounts are stacked (a cell of two or more lines, each an amount)
-and a label cell lines up with them (a line beside at least two of the amounts): an amount with a
-note under it, or a label that merely wraps, leaves the row as it is.
+A row is split only when its amounts are stacked (a cell of two or more lines, each an amount
+of a known unit, no period) and the label column nearest them has lines beside at least two of
+them: an amount with a note under it, a period printed over two lines (``9年度から`` /
+``13年度まで``) or a label that merely wraps leaves the row as it is. That nearest label column
+names each amount (a piece per line); outer label columns head groups (a piece per entry, the
+entries apart by a blank line), each spanning the sub-rows down to its next entry.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ BLOCK_GAP = 0.5  # a vertical gap over this share of a line's height starts a ne
 
 
 @dataclass(frozen=True)
-class TextLine:
+class CellLine:
+    """One text line inside a ruled cell."""
+
     chars: tuple[dict, ...]
     top: float
     bottom: float
@@ -40,14 +45,14 @@ class TextLine:
 class Piece:
     """Part of a cell that goes to sub-rows ``band`` .. ``band + span - 1``."""
 
-    lines: tuple[TextLine, ...]
+    lines: tuple[CellLine, ...]
     band: int
     span: int = 1
 
 
-def cell_to_lines(cell: TableCell, chars: CharIndex) -> list[TextLine]:
+def cell_to_lines(cell: TableCell, chars: CharIndex) -> list[CellLine]:
     lines = chars_to_lines([c for c in chars.in_box(cell.bbox) if not c["text"].isspace()])
-    return [TextLine(tuple(line), min(c["top"] for c in line), max(c["bottom"] for c in line), chars_to_text(line)) for line in lines]
+    return [CellLine(tuple(line), min(c["top"] for c in line), max(c["bottom"] for c in line), chars_to_text(line)) for line in lines]
 
 
 def is_amount_line(text: str) -> bool:
@@ -56,11 +61,11 @@ def is_amount_line(text: str) -> bool:
     return amount is not None and (amount.unit is None or amount.unit in UNIT_WORDS) and parse_period(text) is None
 
 
-def is_amount_cell(lines: Sequence[TextLine]) -> bool:
+def is_amount_cell(lines: Sequence[CellLine]) -> bool:
     return bool(lines) and all(is_amount_line(line.text) for line in lines)
 
 
-def row_to_bands(lines_by_cell: Sequence[list[TextLine]]) -> list[float]:
+def row_to_bands(lines_by_cell: Sequence[list[CellLine]]) -> list[float]:
     """Tops of the amount lines of a row, when some amount cell stacks two or more; else []."""
     amount_cells = [lines for lines in lines_by_cell if is_amount_cell(lines)]
     if not any(len(lines) >= 2 for lines in amount_cells):
@@ -69,18 +74,18 @@ def row_to_bands(lines_by_cell: Sequence[list[TextLine]]) -> list[float]:
     return bands if len(bands) >= 2 else []
 
 
-def aligned_band(line: TextLine, bands: Sequence[float]) -> int | None:
+def aligned_band(line: CellLine, bands: Sequence[float]) -> int | None:
     return next((b for b, top in enumerate(bands) if abs(top - line.top) <= LINE_TOLERANCE), None)
 
 
-def band_at(line: TextLine, bands: Sequence[float]) -> int:
+def band_at(line: CellLine, bands: Sequence[float]) -> int:
     """The band a line falls in: the last one starting at or above it."""
     return max((b for b, top in enumerate(bands) if top <= line.top + LINE_TOLERANCE), default=0)
 
 
-def lines_to_blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+def lines_to_blocks(lines: Sequence[CellLine]) -> list[list[CellLine]]:
     """Entries of a label cell: lines separated by a gap wider than ``BLOCK_GAP`` lines."""
-    blocks: list[list[TextLine]] = []
+    blocks: list[list[CellLine]] = []
     for line in lines:
         previous = blocks[-1][-1] if blocks else None
         if previous and line.top - previous.bottom <= BLOCK_GAP * (previous.bottom - previous.top):
@@ -90,14 +95,14 @@ def lines_to_blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
     return blocks
 
 
-def cell_to_pieces(lines: Sequence[TextLine], bands: Sequence[float], *, innermost: bool) -> list[Piece]:
+def cell_to_pieces(lines: Sequence[CellLine], bands: Sequence[float], *, innermost: bool) -> list[Piece]:
     """Amounts: one piece per line. The label column nearest the amounts names each of them: a
     piece per band its lines fall in. Outer label columns head groups: a piece per entry (a block
     of lines; a wrapped name stays whole). A label piece spans the bands down to the cell's next
     piece (a label printed once heads every amount beside and below it)."""
     if is_amount_cell(lines):
         return [Piece((line,), band_at(line, bands)) for line in lines]
-    starts: list[tuple[int, list[TextLine]]] = []
+    starts: list[tuple[int, list[CellLine]]] = []
     for part in ([[line] for line in lines] if innermost else lines_to_blocks(lines)):
         band = band_at(part[0], bands)
         if starts and starts[-1][0] >= band:
@@ -108,13 +113,13 @@ def cell_to_pieces(lines: Sequence[TextLine], bands: Sequence[float], *, innermo
     return [Piece(tuple(part), band, end - band) for (band, part), end in zip(starts, ends, strict=True)]
 
 
-def innermost_label(lines_by_cell: Sequence[list[TextLine]]) -> int | None:
+def innermost_label(lines_by_cell: Sequence[list[CellLine]]) -> int | None:
     """Index of the last label cell before the first stacked amount cell (cells in column order)."""
     first_amounts = next(i for i, lines in enumerate(lines_by_cell) if is_amount_cell(lines) and len(lines) >= 2)
     return max((i for i in range(first_amounts) if lines_by_cell[i] and not is_amount_cell(lines_by_cell[i])), default=None)
 
 
-def splits_row(lines_by_cell: Sequence[list[TextLine]], bands: Sequence[float]) -> bool:
+def splits_row(lines_by_cell: Sequence[list[CellLine]], bands: Sequence[float]) -> bool:
     """The label cell nearest the amounts has lines beside two or more of them."""
     inner = innermost_label(lines_by_cell)
     return inner is not None and len({aligned_band(line, bands) for line in lines_by_cell[inner]} - {None}) >= 2
