@@ -341,3 +341,7 @@ def test_title_line_skips_running_text_wrapped_beside_the_table() -> None:
 )
 def test_table_counts_fiscal_years(header: str, context: str, fiscal: bool) -> None:
     assert table_counts_fiscal_years(header, context) is fiscal
+
+
+def test_title_line_skips_a_chart_axis_printed_above_the_table() -> None:
+    assert context_to_title_line(("⑤経費回収率(%)", "100.00 0.50 0.50", "88.00")) == "⑤経費回収率(%)"
