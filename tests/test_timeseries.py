@@ -345,3 +345,4 @@ def test_table_counts_fiscal_years(header: str, context: str, fiscal: bool) -> N
 
 def test_title_line_skips_a_chart_axis_printed_above_the_table() -> None:
     assert context_to_title_line(("⑤経費回収率(%)", "100.00 0.50 0.50", "88.00")) == "⑤経費回収率(%)"
+    assert context_to_title_line(("①収益的収支比率(%)", "0.40 該当数値なし 0.40")) == "①収益的収支比率(%)"

@@ -107,12 +107,13 @@ def line_is_unit_note(line: str) -> bool:
 
 def context_to_title_line(context: Sequence[str]) -> str | None:
     """The nearest context line that is a heading: not a unit note, bullet, sentence or a line
-    of numbers (a chart's axis ticks printed above its data table: ``100.00 0.50 0.50``)."""
+    of numbers (a chart's axis ticks printed above its data table: ``100.00 0.50 0.50``, with
+    ``該当数値なし`` where a chart has no data)."""
     for line in reversed(context):
         text = cell_to_text(line)
         if not text or line_is_unit_note(text) or is_value_text(text) or is_placeholder_text(text) or is_dateline(text):
             continue
-        if all(is_value_text(token) for token in text.split()):
+        if all(is_value_text(token) or is_placeholder_text(token) for token in text.split()):
             continue
         if text.startswith(("- ", "・")) or is_prose_line(text):
             continue

@@ -65,7 +65,7 @@ class Grid:
 
 # Printed where a value is missing on purpose: not an amount, and not an error either.
 PLACEHOLDER_RE = re.compile(
-    r"^(?:[-‐‑–—―ー−~*＊…・/／×x]+|なし|無し|該当なし|調査なし|未調査|調査中|未公表|非公表|公表前|"
+    r"^(?:[-‐‑–—―ー−~*＊…・/／×x]+|なし|無し|該当なし|該当数値なし|数値なし|調査なし|未調査|調査中|未公表|非公表|公表前|"
     r"未集計|集計中|算出中|算定中|未確定|未定|未実施|未把握|不明|皆減|n/?a|N/?A|NA|ND|nd|空欄)$"
 )
 
