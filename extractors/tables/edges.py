@@ -240,14 +240,14 @@ def open_ends_to_implied_rules(vertical: Sequence[dict], horizontal: Sequence[di
     rule across them there, but one just inside, and none of them runs further, the open end is
     closed by an implied rule."""
     out = []
+    rules = [e for e in vertical if e["bottom"] - e["top"] >= MIN_RULE]
     for side, inward in (("top", 1), ("bottom", -1)):
-        for y in cluster_values([e[side] for e in vertical if e["bottom"] - e["top"] >= MIN_RULE], RULE_ROW_TOLERANCE):
-            ending = [e for e in vertical if abs(e[side] - y) <= RULE_ROW_TOLERANCE and e["bottom"] - e["top"] >= MIN_RULE]
-            xs = cluster_values([e["x0"] for e in ending], STOP_TOLERANCE)
+        for y in cluster_values([e[side] for e in rules], RULE_ROW_TOLERANCE):
+            xs = cluster_values([e["x0"] for e in rules if abs(e[side] - y) <= RULE_ROW_TOLERANCE], STOP_TOLERANCE)
             if len(xs) < OPEN_END_COLUMNS:
                 continue
             left, right = xs[0], xs[-1]
-            across = [e for e in vertical if left - STOP_TOLERANCE <= e["x0"] <= right + STOP_TOLERANCE and e["bottom"] - e["top"] >= MIN_RULE]
+            across = [e for e in rules if left - STOP_TOLERANCE <= e["x0"] <= right + STOP_TOLERANCE]
             outermost = min(e["top"] for e in across) if inward == 1 else max(e["bottom"] for e in across)
             if abs(outermost - y) > RULE_ROW_TOLERANCE or spans(horizontal, y, left, right, 0.5):
                 continue  # not the end of the rules (cells drawn one by one start rules mid-table), or closed

@@ -14,6 +14,7 @@ Pure functions: the inputs are not changed (camelot's ``stack_contiguous`` does 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from extractors.model.document import BBox
@@ -102,15 +103,15 @@ def cell_continues(prev: TableCell, cell: TableCell) -> bool:
 
 def header_rows(table: FoundTable) -> int:
     """Leading rows without a value (at most ``MAX_HEADER_ROWS``)."""
-    for row in range(min(MAX_HEADER_ROWS, table.n_rows) + 1):
-        if row == table.n_rows or any(is_value_text(text) for text in table.row_texts(row)):
-            return row
-    return MAX_HEADER_ROWS
+    return next((row for row in range(min(MAX_HEADER_ROWS, table.n_rows)) if any(is_value_text(t) for t in table.row_texts(row))), min(MAX_HEADER_ROWS, table.n_rows))
 
 
-def lends_header(first: FoundTable, second: FoundTable) -> bool:
-    """``second`` prints no header, ``first`` does and has the same columns."""
-    return header_rows(second) == 0 and 0 < header_rows(first) < first.n_rows and tables_continue(first, second)
+def header_lender(table: FoundTable, earlier: Sequence[FoundTable]) -> FoundTable | None:
+    """The nearest of ``earlier`` tables that can lend ``table`` its header: ``table`` prints
+    none, the lender does (and has rows below it) and has the same columns."""
+    if header_rows(table) != 0:
+        return None
+    return next((t for t in reversed(earlier) if 0 < header_rows(t) < t.n_rows and tables_continue(t, table)), None)
 
 
 def lend_header(first: FoundTable, second: FoundTable) -> FoundTable:

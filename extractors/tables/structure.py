@@ -355,13 +355,13 @@ def slots_to_row_paths(
     sections: frozenset[int] = frozenset(),
 ) -> list[tuple[str, ...]]:
     """The labels of every row, outermost first (header rows: none); ``sections``: rows that
-    head sections of marked groups (``is_section_row``, found on the slots as printed). A blank label in a stub
-    column left of the row's own label carries the label above it (a group label printed once,
-    or a merged cell); in one column, outline markers nest (``1 総収益`` > ``(1) 営業収益`` >
-    ``ア 料金収入``); a group row (one marked label across the row, ``1 活力あるまち``) heads
-    the rows below it until the next group row of its level; a numbering or flag column (No,
-    新規) carries nothing and starts no group. ``skip``: slots whose text is no label (values
-    printed off their column)."""
+    head sections of marked groups (``is_section_row``, found on the slots as printed). A blank
+    label in a stub column left of the row's own label carries the label above it (a group
+    label printed once, or a merged cell); in one column, outline markers nest (``1 総収益`` >
+    ``(1) 営業収益`` > ``ア 料金収入``); a group row (one marked label across the row, ``1
+    活力あるまち``) heads the rows below it until the next group row of its level; a numbering
+    or flag column (No, 新規) carries nothing and starts no group. ``skip``: slots whose text is
+    no label (values printed off their column)."""
     paths: list[tuple[str, ...]] = [() for _ in range(header_rows)]
     above: dict[int, tuple[tuple[int | None, str], ...]] = {}
     groups: tuple[tuple[int | None, str], ...] = ()  # group rows (one label across the row) in force
@@ -418,9 +418,8 @@ def labels_over_closed_groups(
         if all(len(p) == 1 for p in printed) and any(not slots[segment[0]][c] for segment in segments):
             for segment, (label,) in zip(segments, printed, strict=True):
                 at = next(r for r in segment if slots[r][c])
-                alone = sum(1 for text in slots[at] if text) == 1  # a label on a row of its own heads the rows below
                 for r in segment:
-                    if r >= at or not alone:
+                    if r >= at or not is_label_alone(slots[at]):
                         out[r][c] = label
     return out
 
@@ -434,6 +433,11 @@ def column_is_flags(cells: Sequence[str]) -> bool:
     return bool(filled) and all(c in FLAG_WORDS for c in filled)
 
 
+def is_label_alone(row: Sequence[str]) -> bool:
+    """One slot filled: a label on a row of its own heads the rows below it, never those above."""
+    return sum(1 for text in row if text) == 1
+
+
 def labels_printed_at_the_bottom(slots: list[list[str]], header_rows: int, labels: Sequence[int]) -> list[list[str]]:
     """Group labels printed once on the last row of their group: the first body row has none in
     a label column that the last (non-total) row has. Each such label then labels the rows since
@@ -441,7 +445,7 @@ def labels_printed_at_the_bottom(slots: list[list[str]], header_rows: int, label
     body = [r for r in range(header_rows, len(slots)) if not any(is_aggregate_label(slots[r][c]) for c in labels if slots[r][c])]
     if len(body) < 2:
         return slots
-    alone = {r for r in body if sum(1 for text in slots[r] if text) == 1}  # a label on a row of its own heads the rows below
+    alone = {r for r in body if is_label_alone(slots[r])}
     bottom = [c for c in labels[:-1] if not slots[body[0]][c] and slots[body[-1]][c] and body[-1] not in alone]
     if not bottom:
         return slots
