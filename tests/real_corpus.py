@@ -165,8 +165,14 @@ def label_without_period(label: str) -> str:
 
 
 def labels_match(key: Key, candidate: Candidate) -> bool:
-    labels = [label_without_period(label) for label in key.labels] if key.period else list(key.labels)
-    return all(norm(label) in candidate.labels for label in labels if norm(label))
+    """Every key label is among the row's, as printed or (when the key has a period) without
+    the period it prints."""
+    return all(label_in(label, candidate.labels, bool(key.period)) for label in key.labels)
+
+
+def label_in(label: str, labels: str, has_period: bool) -> bool:
+    forms = {norm(label), norm(label_without_period(label))} if has_period else {norm(label)}
+    return any(form in labels for form in forms) or not any(forms)
 
 
 def value_matches(key: Key, candidate: Candidate) -> bool:

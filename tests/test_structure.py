@@ -7,8 +7,9 @@ import pytest
 
 from extractors.model.table import Table
 from extractors.readers import ReadFailure, read_document
-from extractors.tables.axis_periods import axis_to_periods, year_context
+from extractors.tables.axis_periods import axis_to_periods, label_period, year_context
 from extractors.tables.captions import note_to_units
+from extractors.tables.grid import cell_to_text, is_placeholder_text
 from extractors.tables.structure import is_aggregate_label, outline_rank, table_to_structure
 
 
@@ -314,3 +315,36 @@ def test_markers_in_a_column_of_their_own_and_sections_over_marked_groups() -> N
     paths = {d.row_path: d.text for d in table_to_structure(table_of(text)).data}
     assert paths[("資産の部", "1.流動資産", "(1)現金及び預金")] == "100"
     assert paths[("負債の部", "2.流動負債", "(1)未払金")] == "0"
+
+
+@pytest.mark.parametrize(
+    ("printed", "text"),
+    [
+        ("７ ， ８ ７ ９ 千円", "7,879千円"),  # a figure spread over its cell (a salary report)
+        ("１ ２ ． １ ％", "12.1%"),
+        ("７ ７ ４ 千 円", "774千円"),
+        ("12 34", "12 34"),  # two numbers in one cell stay two
+        ("1 件", "1 件"),
+        ("第 1 回", "第 1 回"),
+    ],
+)
+def test_a_number_spread_over_its_cell_is_closed_up(printed: str, text: str) -> None:
+    assert cell_to_text(printed) == text
+
+
+@pytest.mark.parametrize(("text", "placeholder"), [("千円―", True), ("-千円", True), ("- %", True), ("千円", False), ("5千円", False)])
+def test_a_dash_printed_with_its_unit_is_a_placeholder(text: str, placeholder: bool) -> None:
+    assert is_placeholder_text(text) is placeholder
+
+
+@pytest.mark.parametrize(
+    ("label", "period"),
+    [
+        ("職員全体に占める手当支給職員の割合(令和5年度)", "FY2023"),
+        ("支給職員1人当たり平均支給年額(令和5年度決算)", "FY2023"),
+        ("住民基本台帳人口(令和6年1月1日)", None),  # the day the figure was taken
+        ("人口の推移(平成27年~令和2年)", None),
+    ],
+)
+def test_a_long_label_ending_on_its_year_in_brackets_is_dated(label: str, period: str | None) -> None:
+    assert label_period(label, True) == period

@@ -167,7 +167,27 @@ def label_period(part: str, default_fiscal: bool) -> str | None:
     span, period = found[0]
     if "。" in text or text.count("、") > 1:  # a sentence that starts with a date (令和8年3月に…締結され、…)
         return None
-    return period or None if text.find(span) <= 1 or len(text) <= SHORT_LABEL else None
+    if text.find(span) <= 1 or len(text) <= SHORT_LABEL:
+        return period or None
+    return trailing_year(text, default_fiscal)
+
+
+TRAILING_PAREN_RE = re.compile(r"[(（](?P<inner>[^()（）]+)[)）]$")
+YEAR_PERIOD_RE = re.compile(r"(?:FY)?\d{4}")
+MAX_YEAR_QUALIFIER = 4  # characters after the year inside the brackets: (令和5年度決算), (R5実績)
+
+
+def trailing_year(text: str, default_fiscal: bool) -> str | None:
+    """The year a measure ends on in brackets (``職員全体に占める手当支給職員の割合(令和5年度)``,
+    ``支給実績(令和5年度決算)``): the row's period. A date there (``人口(令和6年1月1日)``) is the
+    day the figure was taken, not a period of the row."""
+    match = TRAILING_PAREN_RE.search(text)
+    found = find_periods(match["inner"], default_fiscal=default_fiscal) if match else []
+    if not found:
+        return None
+    span, period = found[0]
+    starts = match["inner"].find(span) == 0
+    return period if starts and len(match["inner"]) - len(span) <= MAX_YEAR_QUALIFIER and YEAR_PERIOD_RE.fullmatch(period or "") else None
 
 
 def relatives_by_position(periods: list[str | None], relatives: dict[int, tuple[int, str]]) -> list[str | None]:

@@ -34,9 +34,12 @@ from typing import Any
 
 from extractors.model.document import BBox
 from extractors.tables.base import FoundTable, TableCell, TableStrategy, chars_to_lines, chars_to_text
+from extractors.tables.edges import page_to_visible_edges
+from extractors.tables.panes import edges_to_band_starts, edges_to_gutters, lines_at, lines_to_panes, pane_bounds
 
 MIN_ROWS = 3  # rows of a table
 MIN_COLUMNS = 3  # columns of a table, and segments on at least two of its lines
+MIN_RULED_COLUMNS = 2  # the same inside a pane of rules (``panes``): a ruled list of label and value
 GAP_FACTOR = 1.0  # a gap wider than a character separates two segments
 EVEN_TOLERANCE = 0.25  # gaps of evenly spaced characters differ by less than this share
 MAX_EVEN_GAP = 5.0  # character widths: wider even gaps are columns of single marks
@@ -109,10 +112,16 @@ class BorderlessStrategy(TableStrategy):
 
     def find_tables(self, page: Any) -> list[FoundTable]:
         found = []
-        for region in lines_to_regions(page_to_lines(page)):
-            table = region_to_table(region, page.page_number, self.name)
-            if table is not None:
-                found.append(table)
+        horizontal = [e for e in page_to_visible_edges(page) if e["orientation"] == "h"]
+        gutters = edges_to_gutters(horizontal)
+        panes = lines_to_panes(page_to_lines(page), gutters)
+        runs = [run for pane, (x0, x1) in zip(panes, pane_bounds(gutters), strict=True) for run in lines_at(pane, edges_to_band_starts(horizontal, x0, x1) if gutters else [])]
+        min_columns = MIN_RULED_COLUMNS if gutters else MIN_COLUMNS  # a ruled pane's label | value list is a table
+        for run in runs:
+            for region in lines_to_regions(run, min_columns):
+                table = region_to_table(region, page.page_number, self.name, min_columns)
+                if table is not None:
+                    found.append(table)
         return found
 
 
@@ -213,9 +222,9 @@ def rotated_to_line(chars: Sequence[dict]) -> TextLine | None:
 # --- lines -> regions ----------------------------------------------------------------------------------
 
 
-def lines_to_regions(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+def lines_to_regions(lines: Sequence[TextLine], min_columns: int = MIN_COLUMNS) -> list[list[TextLine]]:
     """Runs of close lines with two or more segments (single-segment lines inside, at most
-    ``MAX_TEXT_RUN`` in a row), with at least ``MIN_ROWS`` lines of ``MIN_COLUMNS`` segments."""
+    ``MAX_TEXT_RUN`` in a row), with at least ``MIN_ROWS`` lines of ``min_columns`` segments."""
     if not lines:
         return []
     height = median(ln.height for ln in lines) or 1.0
@@ -235,7 +244,7 @@ def lines_to_regions(lines: Sequence[TextLine]) -> list[list[TextLine]]:
             regions.append(current)
             current = []
     regions.append(current)
-    return [trimmed for r in regions if is_tabular(trimmed := trim_text_lines(r))]
+    return [trimmed for r in regions if is_tabular(trimmed := trim_text_lines(r), min_columns)]
 
 
 def trim_text_lines(region: list[TextLine]) -> list[TextLine]:
@@ -245,8 +254,8 @@ def trim_text_lines(region: list[TextLine]) -> list[TextLine]:
     return region[:end]
 
 
-def is_tabular(region: Sequence[TextLine]) -> bool:
-    wide = sum(1 for ln in region if len(ln.segments) >= MIN_COLUMNS)
+def is_tabular(region: Sequence[TextLine], min_columns: int = MIN_COLUMNS) -> bool:
+    wide = sum(1 for ln in region if len(ln.segments) >= min_columns)
     return len(region) >= MIN_ROWS and wide >= 2
 
 
@@ -402,11 +411,11 @@ def covered_columns(segment: Segment, columns: Sequence[tuple[float, float]]) ->
     return range(first, first + span)
 
 
-def region_to_table(region: Sequence[TextLine], page_number: int, name: str) -> FoundTable | None:
+def region_to_table(region: Sequence[TextLine], page_number: int, name: str, min_columns: int = MIN_COLUMNS) -> FoundTable | None:
     first = next((k for k, ln in enumerate(region) if ln.has_value), 0)
     body = region[first:]  # a header's text may sit off its column's numbers
     columns = region_to_columns(body if sum(ln.has_value for ln in body) >= MIN_ROWS else region)
-    if len(columns) < MIN_COLUMNS:
+    if len(columns) < min_columns:
         return None
     rows = region_to_rows(region, columns)
     if len(rows) < MIN_ROWS:

@@ -71,8 +71,20 @@ PLACEHOLDER_RE = re.compile(
 
 
 def cell_to_text(raw: str) -> str:
-    """Normalized cell text: NFKC with marks kept, runs of white space made one space."""
-    return " ".join(nfkc_keep_marks(raw).split())
+    """Normalized cell text: NFKC with marks kept, runs of white space made one space, a number
+    spread over its cell one character at a time closed up."""
+    return spaced_number_joined(" ".join(nfkc_keep_marks(raw).split()))
+
+
+def spaced_number_joined(text: str) -> str:
+    """``７ ， ８ ７ ９ 千円`` -> ``7,879千円``: a figure set out to fill its cell (均等割付) is
+    single characters apart, digits among them, a unit word perhaps at the end; closed up it is
+    one amount. Two or more numbers in a cell (``12 34``) are not single characters."""
+    tokens = text.split(" ")
+    if len(tokens) < 3 or any(len(t) != 1 for t in tokens[:-1]) or sum(t.isdigit() for t in tokens) < 2:
+        return text
+    joined = "".join(tokens)
+    return joined if parse_amount(joined) is not None else text
 
 
 def table_row_to_grid_row(table: Table, row: int) -> GridRow:
@@ -148,8 +160,13 @@ def is_mark(text: str) -> bool:
 
 
 def is_placeholder_text(text: str) -> bool:
-    """Text printed instead of a value on purpose: ``-``, ``調査なし (次回R8)``, ``未公表``."""
-    return bool(PLACEHOLDER_RE.match(value_main(text).replace(" ", "")))
+    """Text printed instead of a value on purpose: ``-``, ``調査なし (次回R8)``, ``未公表``, with
+    the unit the value would have had (``－千円``, ``千円―``: the unit printed above the dash)."""
+    compact = value_main(text).replace(" ", "")
+    return bool(PLACEHOLDER_RE.match(compact) or PLACEHOLDER_RE.match(UNIT_AROUND_RE.sub("", compact)))
+
+
+UNIT_AROUND_RE = re.compile(rf"^(?:{'|'.join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))})|(?:{'|'.join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))})$")
 
 
 def is_period_label(text: str) -> bool:

@@ -7,14 +7,17 @@ series ignores a 前年比 column) hand the rest over in this form, so nothing i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
 from extractors.normalize.amounts import parse_amount
 from extractors.tables.grid import cell_to_text, value_main
-from extractors.tables.structure import PATH_SEPARATOR, DataCell, Structure
+from extractors.tables.structure import PATH_SEPARATOR, DataCell, Structure, is_data_value
 from schemas.tables import CellRow
+
+TRAILING_NUMBER_RE = re.compile(r"[\s0-9０-９①-⑳]+$")
 
 
 def path_to_text(path: Sequence[str]) -> str | None:
@@ -30,9 +33,27 @@ def data_cell_amount(data: DataCell):  # -> Amount | None
     return amount
 
 
+def stub_heading(structure: Structure) -> tuple[str, ...]:
+    """The one heading printed over a table's row labels (the corner: ``年代`` over 90歳以上,
+    80代 …), which names what the rows of figures are. None where the stub columns have
+    headings of their own (大分類 / 中分類 / 事業名: each names its column, not the rows), where
+    the table holds no figures (a list of names whose first row was read as its header), or
+    where the corner is one of the labels itself (``重点施策①`` over 重点施策②, ③ …)."""
+    headings = {part for path in structure.column_paths[: structure.stub_columns] for part in path}
+    if len(headings) != 1 or not any(is_data_value(d.text) for d in structure.data):
+        return ()
+    labels = {numbering_stripped(path[-1]) for path in structure.row_paths if path}
+    return tuple(part for part in headings if numbering_stripped(part) not in labels)
+
+
+def numbering_stripped(label: str) -> str:
+    return TRAILING_NUMBER_RE.sub("", label)
+
+
 def data_to_row(doc_id: str, table: Table, structure: Structure, data: DataCell) -> CellRow:
     amount = data_cell_amount(data)
-    row_text, column_text = path_to_text(data.row_path), path_to_text(data.column_path)
+    heading = tuple(part for part in stub_heading(structure) if part not in data.row_path)
+    row_text, column_text = path_to_text(heading + data.row_path), path_to_text(data.column_path)
     return CellRow(
         doc_id=doc_id,
         table_id=table.index,

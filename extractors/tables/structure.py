@@ -171,7 +171,7 @@ def slots_to_header_rows(slots: Sequence[Sequence[str]]) -> int:
     if count is None:
         return 1 if len(slots) > 1 else 0
     if not heads_value_columns(slots, count):
-        return 0
+        return 1 if count == 1 and is_corner_heading(slots) else 0
     group = next((r for r in range(1, count) if is_group_row(slots[r])), count)
     return min(count, group, MAX_HEADER_ROWS)
 
@@ -184,6 +184,15 @@ def heads_value_columns(slots: Sequence[Sequence[str]], count: int) -> bool:
     columns = [[row[c] for row in slots[count:] if c < len(row) and row[c]] for c in range(width)]
     values = [c for c, filled in enumerate(columns) if filled and sum(1 for text in filled if is_data_value(text) or is_mark(text)) * 2 >= len(filled)]
     return not values or any(c < len(row) and row[c] for row in slots[:count] for c in values)
+
+
+def is_corner_heading(slots: Sequence[Sequence[str]]) -> bool:
+    """A first row of one label over the row labels, the rows below no groups (``推定感染経路``
+    over 接触者 / 調査中 …): it names what the rows are, a heading (a section's label over
+    marked groups is no such heading)."""
+    filled = [c for c, text in enumerate(slots[0]) if text]
+    one_label = filled == list(range(len(filled))) and len({slots[0][c] for c in filled}) == 1 and len(filled) < len(slots[0])
+    return bool(filled) and one_label and len(slots) > 1 and not is_group_row(slots[1]) and outline_rank(slots[0][0]) is None
 
 
 def is_group_row(row: Sequence[str]) -> bool:
