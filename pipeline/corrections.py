@@ -150,7 +150,7 @@ def apply_one(extraction: Any, correction: Correction) -> tuple[Any, Issue]:
     matches = [i for i, row in enumerate(rows) if key_matches(row, wanted)]
     if len(matches) != 1:
         why = "no row" if not matches else f"{len(matches)} rows"
-        return extraction, not_applied(correction, f"{why} of {correction.table} with the key {correction.row_key} in this document")
+        return extraction, not_applied(correction, f"{why} of {correction.table} has that key in this document")
     row = rows[matches[0]]
     try:
         value = text_to_value(type(row), correction.column, correction.value)

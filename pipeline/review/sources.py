@@ -67,7 +67,13 @@ def text_lines(data: bytes) -> list[str] | None:
     return [line.replace("\f", "") for line in text.split("\n")]
 
 
+MAX_LINES = 14  # lines shown of a long span (a whole table): its first ones, and how many more
+
+
 def lines_excerpt(lines: list[str], start: int, end: int, context: int = 2) -> dict[str, object]:
-    """Lines ``start``..``end`` (1-based) with ``context`` lines around them, for the page."""
+    """Lines ``start``..``end`` (1-based) with ``context`` lines around them, at most
+    ``MAX_LINES`` of them (``more``: how many were left out), for the page."""
     first, last = max(1, start - context), min(len(lines), end + context)
-    return {"first": first, "start": start, "end": end, "lines": [lines[i - 1][:400] for i in range(first, last + 1)]}
+    shown = min(last, first + MAX_LINES - 1)
+    return {"first": first, "start": start, "end": end, "lines": [lines[i - 1][:400] for i in range(first, shown + 1)],
+            "more": last - shown}

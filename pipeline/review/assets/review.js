@@ -73,7 +73,8 @@
       const no = text.first + i, mark = no >= text.start && no <= text.end;
       return `<span class="${mark ? "mark" : ""}"><span class="no">${no}</span>${esc(line)}</span>`;
     });
-    return `<pre class="lines">${lines.join("")}</pre>`;
+    const more = text.more ? `<span class="no">… ${text.more} more line${text.more === 1 ? "" : "s"}</span>` : "";
+    return `<pre class="lines">${lines.join("")}${more}</pre>`;
   }
 
   function fixHtml(it) {
