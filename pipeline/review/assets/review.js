@@ -80,8 +80,9 @@
   function fixHtml(it) {
     const cols = DATA.columns[it.table] || [];
     const select = `<select class="column">${cols.map((c) => `<option>${esc(c.name)}</option>`).join("")}</select>`;
-    return `<div class="fix">Correct ${select} <span class="opts"></span>` +
-      `<input class="value" placeholder="value" aria-label="value"> <input class="note" placeholder="note" aria-label="note">` +
+    const column = cols.length ? cols[0].name : "", current = it.row[column] == null ? "" : it.row[column];
+    return `<div class="fix">Correct ${select} <span class="opts">${optionsHtml(it, column)}</span>` +
+      `<input class="value" placeholder="value" aria-label="value" value="${esc(current)}"> <input class="note" placeholder="note" aria-label="note">` +
       `<button type="button" class="clear">clear</button></div>`;
   }
 
@@ -89,14 +90,16 @@
     return (DATA.columns[it.table] || []).find((c) => c.name === name) || { name, options: [] };
   }
 
+  function optionsHtml(it, column) {
+    const current = it.row[column] == null ? "" : it.row[column];
+    return columnSpec(it, column).options.map((o, i) => `<label><input type="radio" name="opt-${it.id}" value="${esc(o)}"` +
+      `${o === current ? " checked" : ""}> ${i + 1} ${esc(o)}</label>`).join("");
+  }
+
   function showOptions(article, it) {
     const column = article.querySelector("select.column").value;
-    const spec = columnSpec(it, column);
-    const current = it.row[column] == null ? "" : it.row[column];
-    const opts = spec.options.map((o, i) => `<label><input type="radio" name="opt-${it.id}" value="${esc(o)}"${o === current ? " checked" : ""}> ` +
-      `${i + 1} ${esc(o)}</label>`).join("");
-    article.querySelector(".opts").innerHTML = opts;
-    article.querySelector("input.value").value = current;
+    article.querySelector(".opts").innerHTML = optionsHtml(it, column);
+    article.querySelector("input.value").value = it.row[column] == null ? "" : it.row[column];
   }
 
   function setCorrection(article, it) {
@@ -115,7 +118,6 @@
     const box = $("items");
     box.innerHTML = DATA.items.map(itemHtml).join("");
     ITEM_ELS = Array.from(box.children);
-    ITEM_ELS.forEach((el) => { const it = DATA.items[+el.dataset.id]; if (it.row) showOptions(el, it); });
     box.addEventListener("change", (e) => {
       const article = e.target.closest(".item"); if (!article) return;
       const it = DATA.items[+article.dataset.id];
