@@ -99,7 +99,7 @@ def test_corrections_are_applied_kept_in_the_cache_and_what_is_gone_is_reported(
     [
         (None, "cannot read the corrections file"),
         (b"file,title\nx,y\n", "lacks the column(s) doc_id, sha256"),
-        ("doc_id,sha256,table,row_key,column,value,note\n".encode() + b"\xff\xfe\x00bad", "is not UTF-8"),
+        (b"doc_id,sha256,table,row_key,column,value,note\n" + b"\xff\xfe\x00bad", "is not UTF-8"),
         (b"doc_id,sha256,table,row_key,column,value,note\n,,participation,{},status,none,\n", "doc_id or sha256 missing"),
         (b"doc_id,sha256,table,row_key,column,value,note\nabc,,participation,{},status,none,x,extra\n", "more cells than the header"),
     ],

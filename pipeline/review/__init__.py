@@ -20,7 +20,7 @@ from typing import Any
 from ..inputs import UsageError
 from .gather import doubt_labels, output_to_review, read_output
 from .page import count_crops, json_to_html, review_to_json
-from .sources import Source, locate
+from .sources import locate
 
 REVIEW_FOLDER = "review"
 MARKER = ".keikaku-review"  # tells our review folder from one of the user's
