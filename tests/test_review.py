@@ -101,7 +101,7 @@ def participation_key(row: dict[str, str]) -> tuple[str, str]:
 
 def visible_items(page) -> list[dict[str, str]]:
     return page.eval_on_selector_all(
-        "#items .item:not([hidden])", "els => els.map(e => ({id: e.dataset.id, text: e.innerText}))")
+        "#items .item:not([hidden])", "els => els.map(e => ({id: e.dataset.id, text: e.textContent}))")
 
 
 def test_the_page_shows_every_doubtful_value(run, page) -> None:
@@ -144,6 +144,9 @@ def test_crops_and_source_lines_are_shown(run, page) -> None:
     page.locator("#matrices .matrix").first.scroll_into_view_if_needed()
     page.screenshot(path=str(run["base"] / "review-matrix.png"))
     assert page.locator("#series svg polyline").count() > 0
+    doubtful_cell = page.locator("#matrices td.doubt[data-item]").first
+    doubtful_cell.click()  # a doubtful cell of a grid leads to its value
+    assert page.locator("#items .item.current").get_attribute("data-id") == doubtful_cell.get_attribute("data-item")
 
 
 def test_filters_hide_and_show(run, page) -> None:

@@ -191,7 +191,10 @@ def doubtful_cells_to_items(participation: list[dict[str, str]], index: RowIndex
     for row in participation:
         labels = doubt_labels(row)
         if labels:
-            messages = [f"read as {row['status']} (printed mark {row.get('observed_mark') or 'blank'!r}), confidence {row['confidence']}"]
+            mark = row.get("observed_mark")
+            messages = [f"read as {row['status']} (printed mark {mark!r} before recovery)" if mark else
+                        f"read as {row['status']} (no mark printed before recovery)"]
+            messages[0] += f", confidence {row['confidence']}"
             items.append(row_item(row["doc_id"], "participation", row, labels, messages, "warning"))
     return items
 

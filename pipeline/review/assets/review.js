@@ -90,10 +90,22 @@
     return (DATA.columns[it.table] || []).find((c) => c.name === name) || { name, options: [] };
   }
 
+  // What the data says of each value a cell could take: the one read (and its confidence), the
+  // mark printed before recovery.
+  function optionNote(it, column, option) {
+    const notes = [];
+    if (option === it.row[column] && it.row.confidence) notes.push(`read, confidence ${it.row.confidence}`);
+    if (it.table === "participation" && column === "status" && "observed_mark" in it.row) {
+      const printed = { "●": "existing", "○": "new" }[it.row.observed_mark] || "none";
+      if (printed === option) notes.push("printed");
+    }
+    return notes.length ? ` <small>(${esc(notes.join(", "))})</small>` : "";
+  }
+
   function optionsHtml(it, column) {
     const current = it.row[column] == null ? "" : it.row[column];
     return columnSpec(it, column).options.map((o, i) => `<label><input type="radio" name="opt-${it.id}" value="${esc(o)}"` +
-      `${o === current ? " checked" : ""}> ${i + 1} ${esc(o)}</label>`).join("");
+      `${o === current ? " checked" : ""}> ${i + 1} ${esc(o)}${optionNote(it, column, o)}</label>`).join("");
   }
 
   function showOptions(article, it) {
