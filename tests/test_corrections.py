@@ -140,6 +140,17 @@ def test_a_value_is_taken_as_the_output_writes_it(row_type: type, column: str, t
         assert text_to_value(row_type, column, text) == expected
 
 
+def test_no_review_hint_for_a_run_without_doubtful_values() -> None:
+    from pipeline.review import review_hint
+    from schemas.tables import ParticipationRow, QualityRow
+
+    sure = ParticipationRow(doc_id="0" * 16, municipality_code="012025", municipality_name="室蘭市", confidence=1.0)
+    doubtful = ParticipationRow(doc_id="0" * 16, municipality_code="012025", municipality_name="室蘭市", confidence=0.5)
+    run_level = QualityRow(doc_id=None, code="manifest-file-missing", severity="warning", message="m")
+    assert review_hint({"participation": [sure], "quality": [run_level]}, Path("out"), []) == ""
+    assert "keikaku review out" in review_hint({"participation": [sure, doubtful], "quality": []}, Path("out"), [])
+
+
 def test_review_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["review", str(tmp_path / "none")]) == 1
     assert "no such output folder" in capsys.readouterr().err

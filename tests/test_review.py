@@ -33,7 +33,7 @@ INPUTS = [
     ROOT / "seeds/003_feeaa7bd0b434e1c.txt",
 ]
 CHANGED = ROOT / "tests/fixtures/participation-rotated-header-one-page.pdf"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium")  # Debian's package (scripts/apt-packages.txt)
 
 
 def read(folder: Path, table: str) -> list[dict[str, str]]:
@@ -61,6 +61,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def browser():
     from playwright.sync_api import sync_playwright
 
+    assert CHROMIUM, "no chromium on PATH: scripts/setup.sh installs it (scripts/apt-packages.txt)"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium

@@ -12,7 +12,7 @@ import csv
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ def read_output(folder: Path) -> dict[str, list[dict[str, str]]]:
 def output_to_review(tables: dict[str, list[dict[str, str]]]) -> Review:
     """The page's data from the output tables (``read_output``)."""
     index = RowIndex(tables)
-    items = quality_to_items(tables["quality"], index) + doubtful_cells_to_items(tables["participation"], index)
+    items = merge_row_items(quality_to_items(tables["quality"], index) + doubtful_cells_to_items(tables["participation"], index))
     return Review(
         documents=documents_to_summaries(tables),
         items=items,
@@ -197,6 +197,22 @@ def doubtful_cells_to_items(participation: list[dict[str, str]], index: RowIndex
             messages[0] += f", confidence {row['confidence']}"
             items.append(row_item(row["doc_id"], "participation", row, labels, messages, "warning"))
     return items
+
+
+def merge_row_items(items: list[Item]) -> list[Item]:
+    """One item per row: a doubtful cell that quality rows also name gets their codes and messages."""
+    position: dict[tuple[str, str, str], int] = {}
+    result: list[Item] = []
+    for item in items:
+        key = (item.doc_id, item.table, item.row_key)
+        if item.row is None or key not in position:
+            position.update({key: len(result)} if item.row is not None else {})
+            result.append(item)
+            continue
+        first = result[position[key]]
+        result[position[key]] = replace(first, codes=first.codes + item.codes, messages=first.messages + item.messages,
+                                        severity=worst([{"severity": first.severity}, {"severity": item.severity}]))
+    return result
 
 
 def doubt_labels(row: dict[str, str]) -> list[str]:
