@@ -30,7 +30,6 @@ from typing import Any
 
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import PROVENANCE_COLUMNS, ROW_TYPE_BY_TABLE, TableRow, columns_of, row_key
-from schemas.validation import PATTERN_BY_KIND, is_valid_period
 
 from .envelope import DocumentResult
 from .inputs import UsageError
@@ -176,6 +175,8 @@ def key_matches(row: TableRow, wanted: dict[str, Any]) -> bool:
 def text_to_value(row_type: type[TableRow], column: str, text: str) -> Any:
     """The value of ``column`` written as ``text`` (as in the output CSV; empty: missing);
     ValueError naming why the column cannot take it."""
+    from schemas.validation import PATTERN_BY_KIND, is_valid_period  # pandera: only when a correction is applied
+
     specs = {s.name: s for s in columns_of(row_type)}
     spec = specs.get(column)
     if spec is None or column in _NOT_CORRECTABLE or column in row_type.PRIMARY_KEY:
