@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="when no input document is found, replace an existing output with empty tables (default: refuse)")
     review = sub.add_parser("review", help="write a static review page of the doubtful values into an output folder")
     review.add_argument("dir", type=Path, metavar="OUTPUT_DIR")
-    review.add_argument("--sources", type=Path, nargs="*", default=[], metavar="PATH",
+    review.add_argument("--sources", type=Path, nargs="+", action="extend", default=[], metavar="PATH",
                         help="folders (or files) the documents were ingested from, to crop their pages "
                         "(default: the current folder)")
     validate = sub.add_parser("validate", help="check an output folder against the contract")
