@@ -83,8 +83,10 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def input_to_key(source: InputFile, sha256: str, code: str | None = None) -> str:
-    """The cache key of one input: content hash + manifest facts + code fingerprint."""
+def input_to_key(source: InputFile, sha256: str, code: str | None = None, corrections: str = "") -> str:
+    """The cache key of one input: content hash + manifest facts + code fingerprint, and the
+    fingerprint of the reviewer's corrections of the document when it has any (the entry holds
+    the corrected envelope: ``pipeline.corrections``)."""
     facts = {
         "sha256": sha256,
         "source_file": source.source_file,
@@ -95,6 +97,8 @@ def input_to_key(source: InputFile, sha256: str, code: str | None = None) -> str
         "kind_hints": list(source.kind_hints),
         "code": code if code is not None else code_fingerprint(),
     }
+    if corrections:
+        facts["corrections"] = corrections
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 

@@ -27,6 +27,8 @@ examples:
   keikaku ingest docs/ --jobs 4                         # four worker processes
   keikaku ingest docs/ --executor dask --scheduler tcp://host:8786
   keikaku ingest docs/ --time-limit 900 --memory-limit 3000   # a very large plan
+  keikaku review output/ --sources seeds/             # output/review/index.html
+  keikaku ingest seeds/ --corrections corrections.csv  # apply a reviewer's corrections
   keikaku diff old-output/ output/
   keikaku validate output/
   keikaku schema
@@ -71,8 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(failed, memory-limit; default {DEFAULT_MEMORY_MB})")
     ingest.add_argument("--stream-limit", type=positive_float, default=DEFAULT_STREAM_MB, metavar="MB",
                         help=f"largest inflated PDF stream (failed, stream-limit; default {DEFAULT_STREAM_MB})")
+    ingest.add_argument("--corrections", type=Path, metavar="CSV",
+                        help="a reviewer's corrections (corrections.csv from the review page) to apply; see keikaku review")
     ingest.add_argument("--allow-empty", action="store_true",
                         help="when no input document is found, replace an existing output with empty tables (default: refuse)")
+    review = sub.add_parser("review", help="write a static review page of the doubtful values into an output folder")
+    review.add_argument("dir", type=Path, metavar="OUTPUT_DIR")
+    review.add_argument("--sources", type=Path, nargs="+", action="extend", default=[], metavar="PATH",
+                        help="folders (or files) the documents were ingested from, to crop their pages "
+                        "(default: the current folder)")
     validate = sub.add_parser("validate", help="check an output folder against the contract")
     validate.add_argument("dir", type=Path, metavar="DIR")
     sub.add_parser("schema", help="print every table, column, type and meaning, and the problem codes")
@@ -112,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_validate(args.dir)
         if args.command == "diff":
             return run_diff(args)
+        if args.command == "review":
+            return run_review(args)
         return run_schema()
     except (UsageError, FileExistsError) as exc:
         print(f"keikaku: error: {exc}", file=sys.stderr)
@@ -127,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_ingest(args: argparse.Namespace) -> int:
     from .cache import default_cache_dir
+    from .corrections import read_corrections
     from .ingest import ingest, terminal_progress
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -137,6 +149,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.no_cache and args.cache is not None:
         raise UsageError("give --cache DIR or --no-cache, not both")
     cache_dir = None if args.no_cache else (args.cache or default_cache_dir(args.out))
+    corrections = read_corrections(args.corrections) if args.corrections is not None else None
     limits = Limits(seconds=args.time_limit, memory_bytes=mb_to_bytes(args.memory_limit), stream_bytes=mb_to_bytes(args.stream_limit))
     progress = terminal_progress(args.quiet)
     try:
@@ -153,6 +166,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             cache_dir=cache_dir,
             limits=limits,
             allow_empty=args.allow_empty,
+            corrections=corrections,
         )
     finally:
         close = getattr(progress, "close", None)
@@ -160,6 +174,11 @@ def run_ingest(args: argparse.Namespace) -> int:
             close()
     print(result.report.to_text(timings=True), end="")
     print(f"output written to {args.out}/")
+    from .review import review_hint
+
+    hint = review_hint(result.tables, args.out, args.paths)
+    if hint:
+        print(hint)
     return EXIT_SOME_FAILED if result.report.exit_code else EXIT_OK
 
 
@@ -172,6 +191,16 @@ def run_diff(args: argparse.Namespace) -> int:
             raise
         raise UsageError("keikaku diff is not available in this installation (no pipeline.diff)") from None
     return diff_command(args.old, args.new, args.out)
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from .review import write_review
+
+    if not args.dir.is_dir():
+        raise UsageError(f"no such output folder: {args.dir}")
+    built = write_review(args.dir, args.sources or [Path.cwd()])
+    print(built.summary())
+    return EXIT_OK
 
 
 def run_validate(directory: Path) -> int:

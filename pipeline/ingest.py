@@ -30,6 +30,7 @@ from schemas.quality import Code, Issue, Severity
 from schemas.tables import ROW_TYPES, DocumentRow, QualityRow, TableRow
 
 from .cache import ResultCache, input_to_key, open_cache
+from .corrections import Corrections, apply_corrections, issues_to_lines, unmatched_documents
 from .crossdoc import link_comment_references
 from .envelope import DocumentResult, InputFile, issue_to_quality_row
 from .executors import Executor, SerialExecutor, make_executor
@@ -77,6 +78,7 @@ def ingest(
     allow_empty: bool = False,
     stages_factory: StagesFactory = default_stages,
     notice: Notice = warn,
+    corrections: Corrections | None = None,
 ) -> IngestResult:
     """Process every input under ``paths`` and write all tables to ``out_dir`` in one atomic swap.
 
@@ -87,7 +89,8 @@ def ingest(
     ``cache_dir`` turns on the incremental cache (``pipeline.cache``; not with custom stages or
     factory), None turns it off. UsageError (nothing written, nothing processed) when ``out_dir``
     cannot be replaced, another run holds it, or no input was found and ``out_dir`` holds an
-    output (unless ``allow_empty``). ``notice`` receives warnings meant for the user."""
+    output (unless ``allow_empty``). ``notice`` receives warnings meant for the user.
+    ``corrections`` (``pipeline.corrections``) are applied to each document's rows."""
     check_formats(formats)
     started = time.perf_counter()
     out_dir = Path(out_dir).absolute()
@@ -108,13 +111,17 @@ def ingest(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         try:
-            results = process_inputs(list(discovery.inputs), None, progress, executor=runner, cache=cache, notice=notice)
+            results = process_inputs(list(discovery.inputs), None, progress, executor=runner, cache=cache, notice=notice,
+                                     corrections=corrections)
         except LimitTooLow as exc:
             raise UsageError(str(exc)) from None
         finally:
             runner.close()
         results = link_comment_references(results)
-        tables = results_to_tables(results, discovery.issues)
+        run_issues = (*discovery.issues, *unmatched_documents(corrections or Corrections(), results))
+        for line in issues_to_lines([*run_issues, *(i for r in results for i in r.issues)]):
+            notice(line)
+        tables = results_to_tables(results, run_issues)
         rows = {name: len(table_rows) for name, table_rows in tables.items()}
         report = results_to_report(results, rows, time.perf_counter() - started, executor=runner.name, quality=tables[QualityRow.TABLE])
         extra = {
@@ -174,10 +181,13 @@ def process_inputs(
     executor: Executor | None = None,
     cache: ResultCache | None = None,
     notice: Notice = warn,
+    corrections: Corrections | None = None,
 ) -> list[DocumentResult]:
     """One envelope per input, in input order: unread files, duplicates and cache hits are
-    answered here, the rest is mapped over ``executor`` (default: serially with ``stages``) and
-    stored in ``cache``."""
+    answered here, the rest is mapped over ``executor`` (default: serially with ``stages``),
+    corrected (``corrections``) and stored in ``cache`` (a document's corrections are part of
+    its key)."""
+    fixes = corrections or Corrections()
     runner = executor if executor is not None else SerialExecutor(stages)
     results: list[DocumentResult | None] = [None] * len(inputs)
     keys: dict[int, str] = {}
@@ -196,16 +206,16 @@ def process_inputs(
         identity = bytes_to_identity(source.data)
         fresh = DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256)
         if source.read_failure is not None:
-            finish(index, read_stage(fresh))  # never read: nothing for a worker to do
+            finish(index, apply_corrections(read_stage(fresh), fixes))  # never read: nothing for a worker to do
             continue
         if identity.doc_id in seen:
             # The same bytes twice would give two rows with one doc_id: keep the first.
             issue = Issue(Code.DUPLICATE_INPUT, Severity.ERROR, f"same content as {seen[identity.doc_id]}; processed once", table="documents")
-            finish(index, fresh.failed(issue))
+            finish(index, apply_corrections(fresh.failed(issue), fixes))
             continue
         seen[identity.doc_id] = source.source_file
         if cache is not None:
-            keys[index] = input_to_key(source, identity.sha256)
+            keys[index] = input_to_key(source, identity.sha256, corrections=fixes.fingerprint(identity.doc_id, identity.sha256))
             hit = cache.get(keys[index], source, identity.sha256)
             if hit is not None:
                 finish(index, hit)
@@ -213,6 +223,7 @@ def process_inputs(
         todo.append(index)
     for position, result in runner.run([inputs[i] for i in todo]):
         index = todo[position]
+        result = apply_corrections(result, fixes)
         if cache is not None and index in keys and is_cacheable(result):
             store(cache, keys[index], result, notice)
         finish(index, result)

@@ -82,6 +82,9 @@ class Code(StrEnum):
     TABLES_NOT_UNDERSTOOD = "tables-not-understood"  # tables were found, none understood (document partial)
     AGGREGATE_MISMATCH = "aggregate-mismatch"  # a printed 計 / 小計 / 合計 is not the sum of its members
     TABLE_UNREADABLE = "table-unreadable"  # a table could not be read (a bug or damage); the rest is extracted
+    # --- a reviewer's corrections (``keikaku ingest --corrections``) ---
+    CORRECTED_BY_REVIEWER = "corrected-by-reviewer"  # a value set by a reviewer's correction
+    CORRECTION_NOT_APPLIED = "correction-not-applied"  # a correction whose document, row or column is gone (or bad value)
 
 
 @dataclass(frozen=True)
