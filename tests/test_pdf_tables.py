@@ -294,3 +294,17 @@ def test_a_table_printed_without_header_takes_the_header_above_it() -> None:
     data = {(d.row_path, d.column_path): (d.text, d.unit) for d in table_to_structure(table).data}
     assert data[(("1固定資産税",), ("本年度予算額",))] == ("23,806,300", "千円")
     assert data[(("1固定資産税",), ("比較",))] == ("625,600", "千円")
+
+
+def test_a_header_printing_only_its_first_headings_takes_the_rest_from_the_table_above() -> None:
+    # 音威子府村 下水道 経営戦略 (tests/real/) p.6 as rendered: the ○他会計繰入金 table's header
+    # prints 前々年度 | 前年度 決算見込 | 本年度 and leaves 29年度 … 37年度 blank, under 収支計画,
+    # whose header prints them all over the same columns.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("otoineppu-sewage-management-strategy-2017")
+    table = next(t for t in parsed.tables if t.pages == (6,) and any("基準内繰入金" in "".join(c.text.split()) for c in t.cells))
+    structure = table_to_structure(table)
+    assert [" ".join(p) for p in structure.column_paths[-2:]] == ["36年度", "37年度"]
+    last = [d for d in structure.data if d.column == table.n_columns - 1]
+    assert {d.period for d in last} == {"FY2025"} and "18,644" in {d.text for d in last}

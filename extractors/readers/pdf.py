@@ -31,7 +31,7 @@ from extractors.readers import FileIdentity, ReadFailure
 from extractors.readers.columns import gutter_of, reading_order, split_at_gutter
 from extractors.tables import FoundTable, find_page_tables, may_hold_tables, stitch, tables_continue
 from extractors.tables.base import chars_to_text
-from extractors.tables.stitch import header_lender, lend_header
+from extractors.tables.stitch import complete_header, header_completer, header_lender, lend_header
 from extractors.tables.text import parts_to_items
 from schemas.quality import Code
 
@@ -397,8 +397,11 @@ def stitch_continued_tables(items: list[Item]) -> list[Item]:
                 del out[k + 1 :]
                 out[k] = stitch(prev, item)
                 continue
-            lender = header_lender(item, [t for t in out if isinstance(t, FoundTable) and item.pages[0] - item_page(t) <= 1])
-            item = lend_header(lender, item) if lender is not None else item
+            near = [t for t in out if isinstance(t, FoundTable) and item.pages[0] - item_page(t) <= 1]
+            if (lender := header_lender(item, near)) is not None:
+                item = lend_header(lender, item)
+            elif (completer := header_completer(item, near)) is not None:
+                item = complete_header(completer, item)
         out.append(item)
         if isinstance(item, TextItem):
             seen.setdefault(reprint_key(item), set()).add(item_page(item))

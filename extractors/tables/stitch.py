@@ -7,6 +7,9 @@
 ``lend_header``      a table printed without header under a table of the same columns (a
                      budget book prints the header once per page, over each 項's table)
                      takes that table's header rows
+``complete_header``  a table whose header prints only the first of the headings of the
+                     table above it (前々年度 | 前年度 | 本年度 | (blank) … under 前々年度 |
+                     前年度 | 本年度 | 29年度 …) takes the rest from it
 
 Pure functions: the inputs are not changed (camelot's ``stack_contiguous`` does the same).
 """
@@ -128,3 +131,35 @@ def lend_header(first: FoundTable, second: FoundTable) -> FoundTable:
 def leading_unit(text: str) -> re.Match[str] | None:
     match = LEADING_UNIT_RE.match(text.replace("\n", ""))
     return match if match and match["unit"] in UNIT_WORDS else None
+
+
+def header_completer(table: FoundTable, earlier: Sequence[FoundTable]) -> FoundTable | None:
+    """The nearest of ``earlier`` tables with the same columns whose first rows agree with
+    every heading ``table`` prints and fill slots ``table`` leaves blank (its headings may be
+    years, which ``header_rows`` takes for values)."""
+    count = header_rows(table)
+    if not 0 < count < table.n_rows:
+        return None
+    mine = header_slots(table, count)
+    for other in reversed(earlier):
+        if other.n_rows <= count or not tables_continue(other, table):
+            continue
+        theirs = header_slots(other, count)
+        agree = all(theirs.get(slot) == text for slot, text in mine.items())
+        if agree and set(theirs) - set(mine):
+            return other
+    return None
+
+
+def complete_header(first: FoundTable, second: FoundTable) -> FoundTable:
+    """``second`` with ``first``'s header cells on the header slots it leaves blank."""
+    count = header_rows(second)
+    taken = {(r, c) for cell in second.cells if cell.text.strip() for r in range(cell.row, cell.row + cell.row_span) for c in range(cell.column, cell.column + cell.col_span)}
+    lent = [c for c in first.cells if c.row < count and c.text.strip() and not any((r, k) in taken for r in range(c.row, c.row + c.row_span) for k in range(c.column, c.column + c.col_span))]
+    kept = [c for c in second.cells if not (c.row < count and not c.text.strip() and any((c.row, c.column) == (x.row, x.column) for x in lent))]
+    return second.with_cells(kept + lent)
+
+
+def header_slots(table: FoundTable, count: int) -> dict[tuple[int, int], str]:
+    """The header rows' printed headings by slot, compared without white space."""
+    return {(cell.row, cell.column): "".join(cell.text.split()) for cell in table.cells if cell.row < count and cell.text.strip()}
