@@ -308,3 +308,32 @@ def test_a_header_printing_only_its_first_headings_takes_the_rest_from_the_table
     assert [" ".join(p) for p in structure.column_paths[-2:]] == ["36年度", "37年度"]
     last = [d for d in structure.data if d.column == table.n_columns - 1]
     assert {d.period for d in last} == {"FY2025"} and "18,644" in {d.text for d in last}
+
+
+def test_a_table_beside_another_on_the_same_rows_continues_its_rows() -> None:
+    # 富士市 当初予算の概要 (tests/real/) p.18 as rendered: 款 | 本年度予算額 | 前年度予算額 | 比較
+    # on the left, the same rows' 本年度予算額の財源内訳 (特定財源: 国県支出金 | 地方債 | その他;
+    # 一般財源) on the right, with no labels of its own; 千円 printed once over each column.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("fuji-general-account-budget-overview-fy2026")
+    table = next(t for t in parsed.tables if t.pages == (18,) and any("財源内訳" in "".join(c.text.split()) for c in t.cells))
+    structure = table_to_structure(table)
+    assert [" › ".join(p) for p in structure.column_paths[4:]] == [
+        "本年度予算額の財源内訳 › 特定財源 › 国県支出金", "本年度予算額の財源内訳 › 特定財源 › 地方債",
+        "本年度予算額の財源内訳 › 特定財源 › その他", "本年度予算額の財源内訳 › 一般財源",
+    ]
+    data = {(d.row_path[-1], d.column): (d.text, d.unit) for d in structure.data}
+    assert data[("3民生費", 4)] == ("23,062,901", "千円") and data[("8土木費", 5)] == ("4,036,300", "千円")
+
+
+def test_a_stack_of_label_and_value_rows_beside_another_stays_apart() -> None:
+    # 経営比較分析表 (音威子府村 下水道 経営戦略 p.7) as rendered: 業務名 … 類似団体区分 over their
+    # values on the left, 人口(人) | 面積 | 人口密度 over theirs on the right: two tables of
+    # label rows over value rows, side by side, not one table's rows continued.
+    parsed = read_real("otoineppu-sewage-management-strategy-2017")
+    page = [t for t in parsed.tables if t.pages == (7,)]
+    business = next(t for t in page if any(c.text == "業務名" for c in t.cells))
+    population = next(t for t in page if any(c.text.startswith("人口") for c in t.cells))
+    assert business is not population and (business.n_columns, population.n_columns) == (5, 3)
+    assert population.row_texts(1)[0] == "800"

@@ -348,3 +348,11 @@ def test_a_dash_printed_with_its_unit_is_a_placeholder(text: str, placeholder: b
 )
 def test_a_long_label_ending_on_its_year_in_brackets_is_dated(label: str, period: str | None) -> None:
     assert label_period(label, True) == period
+
+
+def test_a_unit_printed_alone_over_a_column_of_figures_is_its_unit() -> None:
+    from extractors.tables.captions import column_printed_unit
+
+    assert column_printed_unit(["", "千円", "708,832", "23,062,901"]) == "千円"
+    assert column_printed_unit(["千円488,451", "9,616,154"]) == "千円"
+    assert column_printed_unit(["人口", "800"]) is None

@@ -87,8 +87,10 @@ def distinguishing_parts(structure: Structure) -> dict[int, list[str]]:
     """Per data column with a period, the heading parts its series takes: those every period
     column shares (the measure: ``予算額`` of ``本年度予算額`` and ``前年度予算額``), and those
     that tell it apart from the other columns of the same period (``予算額`` / ``構成比``
-    under ``令和4年度``). Parts that vary from one period to the next (``初年度``,
-    ``(第1期総合戦略)``) are annotations of the period, not series."""
+    under ``令和4年度``); a column alone in its period also keeps the parts other periods'
+    columns keep (``予算額`` of ``前年度予算額`` beside ``本年度予算額`` and its funding columns).
+    Parts that vary from one period to the next (``初年度``, ``(第1期総合戦略)``) are
+    annotations of the period, not series."""
     columns = [c for c, period in enumerate(structure.column_periods) if period and c >= structure.stub_columns]
     parts = {c: non_period_parts(structure.column_paths[c]) for c in columns}
     common = set.intersection(*(set(p) for p in parts.values())) if parts else set()
@@ -101,6 +103,10 @@ def distinguishing_parts(structure: Structure) -> dict[int, list[str]]:
         for c in group:
             keep = common | (set(parts[c]) - shared if len(group) > 1 else set())
             out[c] = [p for p in parts[c] if p in keep]
+    for group in by_period.values():
+        if len(group) == 1:  # 前年度予算額 alone in its year: the measure other years' columns keep (予算額)
+            kept = {p for c, kept_parts in out.items() if c not in group for p in kept_parts}
+            out[group[0]] = [p for p in parts[group[0]] if p in kept or p in out[group[0]]]
     return out
 
 

@@ -2,7 +2,8 @@
 
 ``STRATEGIES`` maps a name to a strategy; ``find_page_tables`` runs them all on a page and keeps,
 for every region of the page, the table of the most confident strategy (ruled tables score 1.0
-on a clean grid; alignment alone is capped below that). ``may_hold_tables`` is the cheap test
+on a clean grid; alignment alone is capped below that); two ruled tables printed beside each
+other on the same rows are joined (``beside``). ``may_hold_tables`` is the cheap test
 (no ruling, no aligned columns) that sends a page of running text to the reader's text route.
 ``stitch`` joins a table continued on the next page.
 """
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from extractors.tables.base import FoundTable, TableCell, TableStrategy, boxes_overlap
+from extractors.tables.beside import joined_beside
 from extractors.tables.borderless import BorderlessStrategy
 from extractors.tables.grid import is_mark, is_value_text
 from extractors.tables.ruled import RuledStrategy
@@ -29,7 +31,7 @@ MAX_VALUE_SHARE = 0.05  # columns of prose hold (almost) no values
 def find_page_tables(page: Any, strategies: Mapping[str, TableStrategy] = STRATEGIES) -> list[FoundTable]:
     """Tables of one page, best strategy per region, top to bottom."""
     candidates = [t for s in strategies.values() for t in s.find_tables(page) if t.confidence >= MIN_CONFIDENCE and found_is_table(t)]
-    return choose_tables(candidates)
+    return joined_beside(choose_tables(candidates))
 
 
 def found_is_table(table: FoundTable) -> bool:

@@ -88,6 +88,9 @@ def column_printed_unit(cells: Sequence[str]) -> str | None:
     """The unit printed above the first number of a column (``千円`` over ``488,451``), which
     Excel-made tables print once for the whole column."""
     found = {m["unit"] for text in cells if (m := LEADING_UNIT_RE.match(text)) and m["unit"] in UNIT_WORDS}
+    first = next((text for text in cells if text), "")
+    if first in UNIT_WORDS:  # printed alone in the first row of figures, this column's figure left blank
+        found.add(first)
     return found.pop() if len(found) == 1 else None
 
 
