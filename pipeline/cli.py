@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .inputs import UsageError
+from .errors import UsageError
 from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, DEFAULT_STREAM_MB, Limits, mb_to_bytes
 
 EXIT_OK, EXIT_FATAL, EXIT_SOME_FAILED = 0, 1, 2

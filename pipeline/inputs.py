@@ -30,14 +30,11 @@ from extractors.readers import SUPPORTED_SUFFIXES, ReadFailure
 from schemas.quality import Code, Issue, Severity
 
 from .envelope import InputFile
+from .errors import UsageError
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "title", "issuer", "area", "fiscal_year")  # others (kind_hints of v1) are read and ignored
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
-
-
-class UsageError(Exception):
-    """A mistake in how keikaku was called (missing path, bad manifest): exit code 1, no traceback."""
 
 
 @dataclass(frozen=True)
