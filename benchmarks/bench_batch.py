@@ -103,7 +103,7 @@ def run(inputs: Path, out: Path, jobs: int, cache: Path | None) -> dict:
 
 def same_files(a: Path, b: Path) -> bool:
     """Every file but run.json and keikaku.duckdb byte-identical, duckdb equal by contents."""
-    from pipeline.ingest import duckdb_contents_equal
+    from pipeline.output import duckdb_contents_equal
 
     names = sorted(p.name for p in a.iterdir() if p.name not in ("run.json", "keikaku.duckdb"))
     same = names == sorted(p.name for p in b.iterdir() if p.name not in ("run.json", "keikaku.duckdb"))

@@ -1,7 +1,7 @@
 """Incremental runs: processed ``DocumentResult``s kept on disk as data, keyed by what determines them.
 
 Key (sha256 of a small JSON): the document's sha256, its label (``source_file``), the manifest
-facts the extractors see (title, issuer, area, fiscal_year, kind_hints) and
+facts the extractors see (``InputFile.context``: title, issuer, area, fiscal_year) and
 ``code_fingerprint()``: ``PIPELINE_VERSION``, the Python version, the versions of the
 libraries whose output matters (spaCy, GiNZA and its model, SudachiPy and its dictionary) and a
 hash of every source and reference file of ``pipeline``, ``extractors`` and ``schemas`` as
@@ -90,11 +90,7 @@ def input_to_key(source: InputFile, sha256: str, code: str | None = None, correc
     facts = {
         "sha256": sha256,
         "source_file": source.source_file,
-        "title": source.title,
-        "issuer": source.issuer,
-        "area": source.area,
-        "fiscal_year": source.fiscal_year,
-        "kind_hints": list(source.kind_hints),
+        **dataclasses.asdict(source.context),
         "code": code if code is not None else code_fingerprint(),
     }
     if corrections:
@@ -178,7 +174,6 @@ def result_to_json(result: DocumentResult) -> dict[str, Any]:
     return {
         "doc_id": result.doc_id,
         "sha256": result.sha256,
-        "media_type": result.media_type,
         "pages": result.pages,
         "encoding": result.encoding,
         "tables": tables,
@@ -200,14 +195,13 @@ def json_to_result(data: Any, source: InputFile) -> DocumentResult:
         **{table: tuple(json_to_row(table, row) for row in rows) for table, rows in data["tables"].items()},
         issues=tuple(json_to_issue(i) for i in data["extraction_issues"]),
     )
-    fields = {"doc_id": str, "sha256": str, "media_type": str, "pages": (int, type(None)), "encoding": (str, type(None))}
+    fields = {"doc_id": str, "sha256": str, "pages": (int, type(None)), "encoding": (str, type(None))}
     if any(not isinstance(data[name], kind) or isinstance(data[name], bool) for name, kind in fields.items()):
         raise CacheEntryError("not a stored result")
     return DocumentResult(
         source=source,
         doc_id=data["doc_id"],
         sha256=data["sha256"],
-        media_type=data["media_type"],
         pages=data["pages"],
         encoding=data["encoding"],
         extraction=extraction,

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .inputs import UsageError
+from .errors import UsageError
 from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, DEFAULT_STREAM_MB, Limits, mb_to_bytes
 
 EXIT_OK, EXIT_FATAL, EXIT_SOME_FAILED = 0, 1, 2
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated output formats: csv, parquet, duckdb (default: all three; CSV is always written)",
     )
     ingest.add_argument("--excel", action="store_true", help="write CSV with a UTF-8 BOM so Excel shows Japanese correctly")
-    ingest.add_argument("--manifest", type=Path, metavar="CSV", help="manifest (file,title,issuer,area,fiscal_year,kind_hints); "
+    ingest.add_argument("--manifest", type=Path, metavar="CSV", help="manifest (file,title,issuer,area,fiscal_year); "
                         "a folder's manifest.csv is read automatically")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar or per-document progress lines")
     ingest.add_argument("--jobs", type=positive_int, default=1, metavar="N",
@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
 def run_ingest(args: argparse.Namespace) -> int:
     from .cache import default_cache_dir
     from .corrections import read_corrections
-    from .ingest import ingest, terminal_progress
+    from .ingest import ingest
+    from .progress import terminal_progress
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if "csv" not in formats:

@@ -21,7 +21,7 @@ def link_comment_references(results: list[DocumentResult]) -> list[DocumentResul
     if not comments_by_doc:
         return results
     projects_by_doc = {r.doc_id: r.extraction.projects for r in usable if r.extraction.projects}
-    area_by_doc = {r.doc_id: r.source.area for r in usable}
+    area_by_doc = {r.doc_id: r.source.context.area for r in usable}
     links = comment_refs_to_links(comments_by_doc, projects_by_doc, area_by_doc)
     links_by_doc = defaultdict(list)
     for link in links:

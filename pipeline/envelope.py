@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
-from extractors.content.base import Extraction
+from extractors.content.base import ExtractContext, Extraction
 from extractors.model.document import Document
-from extractors.readers import ReadFailure
+from extractors.readers import FileIdentity, ReadFailure, bytes_to_identity, sniff_media_type
 from schemas.quality import Code, Issue, Severity, key_to_text
 from schemas.tables import DocumentRow, QualityRow
 
@@ -17,16 +18,19 @@ STATUS_FAILED = "failed"
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input as found by discovery, with manifest facts when a manifest names it."""
+    """One input as found by discovery, with its manifest facts (empty when no manifest row
+    names it). Its identity and media type are computed here, once, from the bytes."""
 
     source_file: str  # as reported in documents.source_file
     data: bytes
-    title: str | None = None
-    issuer: str | None = None
-    area: str | None = None
-    fiscal_year: str | None = None
-    kind_hints: tuple[str, ...] = ()
+    context: ExtractContext = field(default_factory=ExtractContext)
     read_failure: ReadFailure | None = None  # not read: the OS refused, not a regular file, too large
+    identity: FileIdentity = field(init=False, repr=False, compare=False)
+    media_type: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identity", bytes_to_identity(self.data))
+        object.__setattr__(self, "media_type", sniff_media_type(self.data, PurePath(self.source_file).suffix))
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,6 @@ class DocumentResult:
     source: InputFile
     doc_id: str
     sha256: str
-    media_type: str = "text/plain"
     pages: int | None = None
     encoding: str | None = None
     document: Document | None = None
@@ -45,6 +48,15 @@ class DocumentResult:
     failure: Issue | None = None  # set when the document could not be processed at all
     timings: tuple[tuple[str, float], ...] = ()
     from_cache: bool = False  # reused from the incremental cache (pipeline.cache), not processed this run
+
+    @classmethod
+    def of(cls, source: InputFile) -> DocumentResult:
+        """The envelope of an input before any stage ran."""
+        return cls(source=source, doc_id=source.identity.doc_id, sha256=source.identity.sha256)
+
+    @property
+    def media_type(self) -> str:
+        return self.source.media_type
 
     @property
     def status(self) -> str:
@@ -76,9 +88,9 @@ class DocumentResult:
             error_code=str(self.failure.code) if self.failure else None,
             error_message=self.failure.message if self.failure else None,
             encoding=self.encoding,
-            title=self.source.title,
-            issuer=self.source.issuer,
-            fiscal_year=self.source.fiscal_year,
+            title=self.source.context.title,
+            issuer=self.source.context.issuer,
+            fiscal_year=self.source.context.fiscal_year,
         )
 
     def quality_rows(self) -> list[QualityRow]:

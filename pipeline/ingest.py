@@ -23,9 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from extractors.readers import bytes_to_identity
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ROW_TYPES, DocumentRow, QualityRow, TableRow
 
@@ -34,16 +32,14 @@ from .corrections import Corrections, apply_corrections, issues_to_lines, unmatc
 from .crossdoc import link_comment_references
 from .envelope import DocumentResult, InputFile, issue_to_quality_row
 from .executors import Executor, SerialExecutor, make_executor
-from .inputs import UsageError, discover_inputs
+from .inputs import Discovery, UsageError, discover_inputs
 from .isolation import LimitTooLow, StagesFactory
 from .limits import DEFAULT_LIMITS, Limits
-from .output import check_replaceable, is_keikaku_output, write_tables
+from .output import FORMATS, RUN_FILE, check_replaceable, is_keikaku_output, write_tables
 from .report import RunReport, results_to_report
 from .stages import Stage, default_stages, read_stage
 from .swap import FolderBusy, folder_lock, recover
 
-ALL_FORMATS = ("csv", "parquet", "duckdb")
-RUN_FILE = "run.json"
 Progress = Callable[[int, int, DocumentResult], None]
 Notice = Callable[[str], None]
 # Failures worth retrying next run (a bug, memory, a crash) or that depend on the limits given.
@@ -65,7 +61,7 @@ def ingest(
     paths: Sequence[Path],
     out_dir: Path,
     *,
-    formats: Sequence[str] = ALL_FORMATS,
+    formats: Sequence[str] = FORMATS,
     excel: bool = False,
     manifest: Path | None = None,
     progress: Progress | None = None,
@@ -95,28 +91,12 @@ def ingest(
     started = time.perf_counter()
     out_dir = Path(out_dir).absolute()
     with output_folder(out_dir, notice):
-        discovery = discover_inputs(list(paths), manifest, max_bytes=limits.memory_bytes)
-        if not discovery.inputs:
-            refuse_empty(paths, out_dir, allow_empty, notice)
-        for issue in discovery.issues:
-            notice(f"[{issue.code}] {issue.message}")
-        cache = None
-        if cache_dir is not None and stages is None and stages_factory is default_stages:
-            # The cache key knows the installed code, not stages given here: those runs bypass it.
-            cache, why_not = open_cache(cache_dir)
-            if why_not:
-                notice(why_not)
-        try:
-            runner = make_executor(executor, jobs=jobs, scheduler=scheduler, stages=stages, factory=stages_factory, limits=limits)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        try:
-            results = process_inputs(list(discovery.inputs), None, progress, executor=runner, cache=cache, notice=notice,
-                                     corrections=corrections)
-        except LimitTooLow as exc:
-            raise UsageError(str(exc)) from None
-        finally:
-            runner.close()
+        discovery = discover(paths, manifest, limits, out_dir, allow_empty, notice)
+        # The cache key knows the installed code, not stages given here: those runs bypass it.
+        custom = stages is not None or stages_factory is not default_stages
+        cache = None if cache_dir is None or custom else open_run_cache(cache_dir, notice)
+        with running(executor, jobs, scheduler, stages, stages_factory, limits) as runner:
+            results = process_inputs(list(discovery.inputs), None, progress, executor=runner, cache=cache, notice=notice, corrections=corrections)
         results = link_comment_references(results)
         run_issues = (*discovery.issues, *unmatched_documents(corrections or Corrections(), results))
         for line in issues_to_lines([*run_issues, *(i for r in results for i in r.issues)]):
@@ -124,13 +104,48 @@ def ingest(
         tables = results_to_tables(results, run_issues)
         rows = {name: len(table_rows) for name, table_rows in tables.items()}
         report = results_to_report(results, rows, time.perf_counter() - started, executor=runner.name, quality=tables[QualityRow.TABLE])
-        extra = {
-            "report.json": report.to_json().encode(),
-            "report.txt": report.to_text().encode(),
-            RUN_FILE: report.run_json().encode(),
-        }
-        write_output(tables_to_frames(tables), out_dir, formats=formats, excel=excel, extra_files=extra)
+        write_tables(tables_to_frames(tables), out_dir, formats=formats, excel=excel, extra_files=report_files(report), reuse_duckdb=True)
     return IngestResult(results=tuple(results), tables=tables, report=report)
+
+
+def discover(paths: Sequence[Path], manifest: Path | None, limits: Limits, out_dir: Path, allow_empty: bool, notice: Notice) -> Discovery:
+    """The inputs and their manifest facts; the manifest's problems told to the user."""
+    discovery = discover_inputs(list(paths), manifest, max_bytes=limits.memory_bytes)
+    if not discovery.inputs:
+        refuse_empty(paths, out_dir, allow_empty, notice)
+    for issue in discovery.issues:
+        notice(f"[{issue.code}] {issue.message}")
+    return discovery
+
+
+def open_run_cache(cache_dir: Path, notice: Notice) -> ResultCache | None:
+    cache, why_not = open_cache(cache_dir)
+    if why_not:
+        notice(why_not)
+    return cache
+
+
+@contextlib.contextmanager
+def running(
+    executor: str, jobs: int, scheduler: str | None, stages: Sequence[Stage] | None, factory: StagesFactory, limits: Limits
+) -> Iterator[Executor]:
+    """The executor for this run, closed when the documents are done; a wrong choice or a
+    limit too low for a worker is a UsageError."""
+    try:
+        runner = make_executor(executor, jobs=jobs, scheduler=scheduler, stages=stages, factory=factory, limits=limits)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        yield runner
+    except LimitTooLow as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        runner.close()
+
+
+def report_files(report: RunReport) -> dict[str, bytes]:
+    """The run's report as files of the output folder."""
+    return {"report.json": report.to_json().encode(), "report.txt": report.to_text().encode(), RUN_FILE: report.run_json().encode()}
 
 
 @contextlib.contextmanager
@@ -168,9 +183,9 @@ def refuse_empty(paths: Sequence[Path], out_dir: Path, allow_empty: bool, notice
 
 
 def check_formats(formats: Sequence[str]) -> None:
-    unknown = [f for f in formats if f not in ALL_FORMATS]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise UsageError(f"unknown output format {', '.join(unknown) or '(none)'}; choose from {', '.join(ALL_FORMATS)}")
+        raise UsageError(f"unknown output format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
 
 
 def process_inputs(
@@ -203,20 +218,19 @@ def process_inputs(
             progress(done, len(inputs), result)
 
     for index, source in enumerate(inputs):
-        identity = bytes_to_identity(source.data)
-        fresh = DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256)
+        fresh = DocumentResult.of(source)
         if source.read_failure is not None:
             finish(index, apply_corrections(read_stage(fresh), fixes))  # never read: nothing for a worker to do
             continue
-        if identity.doc_id in seen:
+        if fresh.doc_id in seen:
             # The same bytes twice would give two rows with one doc_id: keep the first.
-            issue = Issue(Code.DUPLICATE_INPUT, Severity.ERROR, f"same content as {seen[identity.doc_id]}; processed once", table="documents")
+            issue = Issue(Code.DUPLICATE_INPUT, Severity.ERROR, f"same content as {seen[fresh.doc_id]}; processed once", table="documents")
             finish(index, apply_corrections(fresh.failed(issue), fixes))
             continue
-        seen[identity.doc_id] = source.source_file
+        seen[fresh.doc_id] = source.source_file
         if cache is not None:
-            keys[index] = input_to_key(source, identity.sha256, corrections=fixes.fingerprint(identity.doc_id, identity.sha256))
-            hit = cache.get(keys[index], source, identity.sha256)
+            keys[index] = input_to_key(source, fresh.sha256, corrections=fixes.fingerprint(fresh.doc_id, fresh.sha256))
+            hit = cache.get(keys[index], source, fresh.sha256)
             if hit is not None:
                 finish(index, hit)
                 continue
@@ -263,63 +277,3 @@ def tables_to_frames(tables: dict[str, list[TableRow]]) -> dict[str, object]:
     from schemas.tables import ROW_TYPE_BY_TABLE
 
     return {name: rows_to_frame(ROW_TYPE_BY_TABLE[name], rows) for name, rows in tables.items()}
-
-
-def write_output(
-    frames: dict[str, Any], out_dir: Path, *, formats: Sequence[str], excel: bool, extra_files: dict[str, bytes]
-) -> None:
-    """``pipeline.output.write_tables``, keeping the previous ``keikaku.duckdb`` when the new one
-    holds the same tables, types, comments and rows (DuckDB files are not byte-reproducible)."""
-    write_tables(frames, out_dir, formats=formats, excel=excel, extra_files=extra_files, reuse_duckdb=True)  # type: ignore[arg-type]
-
-
-def duckdb_contents_equal(a: Path, b: Path) -> bool:
-    """``pipeline.output.duckdb_contents_equal`` (kept here for callers of earlier versions)."""
-    from .output import duckdb_contents_equal as equal
-
-    return equal(a, b)
-
-
-# --- progress -----------------------------------------------------------------------------------
-
-
-def print_progress(index: int, total: int, result: DocumentResult) -> None:
-    """Plain progress lines on stderr: one per document with its status."""
-    seconds = sum(t for _, t in result.timings)
-    rows = result.extraction.row_count()
-    detail = f"[{result.failure.code}] {result.failure.message}" if result.failure else f"{rows} rows"
-    timing = "cached" if result.from_cache else f"{seconds:.2f} s"
-    print(f"[{index}/{total}] {result.status:<7} {result.source.source_file}  ({timing}) {detail}", file=sys.stderr)
-
-
-class BarProgress:
-    """A tqdm bar on stderr: documents done, counts by status and cache hits, the last document;
-    a failed document also gets its own line above the bar. ``close()`` when the run ends."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._counts: dict[str, int] = {}
-
-    def __call__(self, index: int, total: int, result: DocumentResult) -> None:
-        from tqdm import tqdm
-
-        if self._bar is None:
-            self._bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
-        key = "cached" if result.from_cache else result.status
-        self._counts[key] = self._counts.get(key, 0) + 1
-        if result.failure is not None:
-            self._bar.write(f"failed: {result.source.source_file}: [{result.failure.code}] {result.failure.message}", file=sys.stderr)
-        counts = " ".join(f"{k}={n}" for k, n in sorted(self._counts.items()))
-        self._bar.set_postfix_str(f"{counts} | {result.status} {result.source.source_file}", refresh=False)
-        self._bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-def terminal_progress(quiet: bool) -> Progress | None:
-    """None when ``quiet``; a tqdm bar when stderr is a terminal; plain lines otherwise."""
-    if quiet:
-        return None
-    return BarProgress() if sys.stderr.isatty() else print_progress

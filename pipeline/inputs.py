@@ -22,30 +22,19 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from extractors.content.base import ExtractContext
 from extractors.readers import SUPPORTED_SUFFIXES, ReadFailure
 from schemas.quality import Code, Issue, Severity
 
 from .envelope import InputFile
+from .errors import UsageError
 
 MANIFEST_NAME = "manifest.csv"
-MANIFEST_COLUMNS = ("file", "title", "issuer", "area", "fiscal_year", "kind_hints")
+MANIFEST_COLUMNS = ("file", "title", "issuer", "area", "fiscal_year")  # others (kind_hints of v1) are read and ignored
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
-
-
-class UsageError(Exception):
-    """A mistake in how keikaku was called (missing path, bad manifest): exit code 1, no traceback."""
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    title: str | None
-    issuer: str | None
-    area: str | None
-    fiscal_year: str | None
-    kind_hints: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -56,7 +45,7 @@ class ManifestRow:
     name: str
     path: Path | None  # resolved; None when the row names no file
     inside: bool  # the file is in the manifest's folder
-    entry: ManifestEntry
+    entry: ExtractContext
 
 
 @dataclass(frozen=True)
@@ -189,21 +178,11 @@ def is_input_name(name: str) -> bool:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def found_to_input(found: Found, entry: ManifestEntry | None, max_bytes: int | None) -> InputFile:
+def found_to_input(found: Found, facts: ExtractContext | None, max_bytes: int | None) -> InputFile:
     read = found.failure or read_regular_file(found.path, max_bytes)
     if isinstance(read, ReadFailure):
         return InputFile(source_file=found.label, data=b"", read_failure=read)
-    if entry is None:
-        return InputFile(source_file=found.label, data=read)
-    return InputFile(
-        source_file=found.label,
-        data=read,
-        title=entry.title,
-        issuer=entry.issuer,
-        area=entry.area,
-        fiscal_year=entry.fiscal_year,
-        kind_hints=entry.kind_hints,
-    )
+    return InputFile(source_file=found.label, data=read, context=facts or ExtractContext())
 
 
 def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes | ReadFailure:
@@ -264,20 +243,14 @@ def record_to_row(manifest: Path, number: int, record: dict[str, str]) -> Manife
     name = cell("file") or ""
     folder = resolved(manifest.parent)
     target = resolved(manifest.parent / name) if name else None
-    entry = ManifestEntry(
-        title=cell("title"),
-        issuer=cell("issuer"),
-        area=cell("area"),
-        fiscal_year=cell("fiscal_year"),
-        kind_hints=tuple(h.strip() for h in (record.get("kind_hints") or "").split(";") if h.strip()),
-    )
+    entry = ExtractContext(title=cell("title"), issuer=cell("issuer"), area=cell("area"), fiscal_year=cell("fiscal_year"))
     inside = target is not None and target.is_relative_to(folder)
     return ManifestRow(f"{manifest.as_posix()} row {number}", name, target, inside, entry)
 
 
-def rows_to_entries(rows: list[ManifestRow], inputs: set[Path]) -> tuple[dict[Path, ManifestEntry], list[Issue]]:
+def rows_to_entries(rows: list[ManifestRow], inputs: set[Path]) -> tuple[dict[Path, ExtractContext], list[Issue]]:
     """The facts of each input named by a manifest row, and a warning for every other row."""
-    entries: dict[Path, ManifestEntry] = {}
+    entries: dict[Path, ExtractContext] = {}
     first: dict[Path, str] = {}
     issues: list[Issue] = []
     for row in rows:
@@ -308,17 +281,17 @@ def row_problem(row: ManifestRow, inputs: set[Path], first: dict[Path, str]) -> 
     return None
 
 
-def normalise_fiscal_year(row: ManifestRow) -> tuple[ManifestEntry, Issue | None]:
+def normalise_fiscal_year(row: ManifestRow) -> tuple[ExtractContext, Issue | None]:
     """The row's entry with ``fiscal_year`` as a SPEC period, or emptied with a warning."""
     text = row.entry.fiscal_year
     if text is None:
         return row.entry, None
     period = fiscal_year_to_period(text)
     if period is not None:
-        return ManifestEntry(row.entry.title, row.entry.issuer, row.entry.area, period, row.entry.kind_hints), None
+        return replace(row.entry, fiscal_year=period), None
     message = f"{row.where}: fiscal_year {text!r} of {row.name!r} is not a period (write FY2024, 令和6年度, R6 or 2024年度); left empty"
     issue = Issue(Code.MANIFEST_BAD_FISCAL_YEAR, Severity.WARNING, message, table="documents", location=row.where)
-    return ManifestEntry(row.entry.title, row.entry.issuer, row.entry.area, None, row.entry.kind_hints), issue
+    return replace(row.entry, fiscal_year=None), issue
 
 
 def fiscal_year_to_period(text: str) -> str | None:

@@ -59,12 +59,10 @@ class LimitTooLow(ValueError):
 
 def input_to_result(source: InputFile, stages: Sequence[Stage], stream_bytes: int | None = None) -> DocumentResult:
     """One document through every stage, inflating no PDF stream past ``stream_bytes``."""
-    from extractors.readers import bytes_to_identity
     from extractors.readers.pdf import stream_limit
 
-    identity = bytes_to_identity(source.data)
     with stream_limit(stream_bytes):
-        return run_stages(DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256), stages)
+        return run_stages(DocumentResult.of(source), stages)
 
 
 _WORKER_STAGES: dict[StagesFactory, Sequence[Stage]] = {}
@@ -78,11 +76,7 @@ def worker_stages(factory: StagesFactory) -> Sequence[Stage]:
 
 
 def failed_result(source: InputFile, code: Code, message: str) -> DocumentResult:
-    from extractors.readers import bytes_to_identity
-
-    identity = bytes_to_identity(source.data)
-    result = DocumentResult(source=source, doc_id=identity.doc_id, sha256=identity.sha256)
-    return result.failed(Issue(code, Severity.ERROR, message, table="documents"))
+    return DocumentResult.of(source).failed(Issue(code, Severity.ERROR, message, table="documents"))
 
 
 # --- the child ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import PurePath
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.model.document import Document
 from extractors.model.table import Table
-from extractors.readers import PDF_MAGIC, SUPPORTED_SUFFIXES, ReadFailure, read_document, sniff_media_type
+from extractors.readers import PDF_MEDIA_TYPE, SUPPORTED_SUFFIXES, ReadFailure, read_document
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import ROW_TYPE_BY_TABLE, TableRow, row_key
 
@@ -64,38 +64,20 @@ def read_stage(result: DocumentResult) -> DocumentResult:
     suffix = PurePath(source.source_file).suffix.lower()
     if source.read_failure is not None:
         parsed: Document | ReadFailure = source.read_failure
-    elif suffix not in SUPPORTED_SUFFIXES and not source.data.lstrip().startswith(PDF_MAGIC):
+    elif suffix not in SUPPORTED_SUFFIXES and source.media_type != PDF_MEDIA_TYPE:
         parsed = ReadFailure(Code.UNSUPPORTED_TYPE, f"'{suffix or 'no suffix'}' files are not supported; give .pdf or .txt files")
     else:
-        parsed = read_document(source.data, source.source_file)
+        parsed = read_document(source.data, source.source_file, source.identity, source.media_type)
     if isinstance(parsed, ReadFailure):
-        failed = result.failed(Issue(parsed.code, Severity.ERROR, parsed.message, table="documents"))
-        return replace(failed, pages=parsed.pages, media_type=media_type_of(result))
-    return replace(
-        result,
-        document=parsed,
-        media_type=parsed.media_type,
-        pages=len(parsed.pages),
-        encoding=parsed.encoding,
-    )
-
-
-def media_type_of(result: DocumentResult) -> str:
-    return sniff_media_type(result.source.data, PurePath(result.source.source_file).suffix)
+        return replace(result.failed(Issue(parsed.code, Severity.ERROR, parsed.message, table="documents")), pages=parsed.pages)
+    return replace(result, document=parsed, pages=len(parsed.pages), encoding=parsed.encoding)
 
 
 def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
     def extract_stage(result: DocumentResult) -> DocumentResult:
         assert result.document is not None
-        context = ExtractContext(
-            title=result.source.title,
-            issuer=result.source.issuer,
-            area=result.source.area,
-            fiscal_year=result.source.fiscal_year,
-            kind_hints=result.source.kind_hints,
-        )
         document = result.document
-        extraction, issues = run_extractors(document, extractors, context)
+        extraction, issues = run_extractors(document, extractors, result.source.context)
         extraction = file_lines(renumber_rows(extraction), document)
         understood = extraction.row_count() - len(extraction.cells)
         if document.tables and understood == 0:

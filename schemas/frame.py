@@ -22,23 +22,20 @@ every format holds the same exact digits and the column types do not depend on t
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from decimal import Decimal
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from schemas.tables import ColumnSpec, TableRow, columns_of
 
-DTYPE_BY_PYTHON_TYPE: dict[str, Any] = {
-    "str": pd.StringDtype(),
-    "int": "Int64",
-    "Decimal": object,
-    "float": "Float64",
-    "bool": "boolean",
-}
+if TYPE_CHECKING:  # pandas is imported where a frame is made: validating rows needs no pandas
+    import pandas as pd
+
+DTYPE_BY_PYTHON_TYPE: dict[str, Any] = {"str": "string", "int": "Int64", "Decimal": object, "float": "Float64", "bool": "boolean"}
 
 
 def rows_to_frame(row_type: type[TableRow], rows: Iterable[TableRow]) -> pd.DataFrame:
@@ -46,6 +43,8 @@ def rows_to_frame(row_type: type[TableRow], rows: Iterable[TableRow]) -> pd.Data
 
     An empty ``rows`` still gives every column. Rows of another type are a bug: TypeError.
     """
+    import pandas as pd
+
     specs = columns_of(row_type)
     rows = list(rows)
     for row in rows:
@@ -56,7 +55,9 @@ def rows_to_frame(row_type: type[TableRow], rows: Iterable[TableRow]) -> pd.Data
 
 
 def _column(spec: ColumnSpec, values: list[Any]) -> pd.Series:
-    dtype = DTYPE_BY_PYTHON_TYPE.get(spec.python_type, pd.StringDtype())
+    import pandas as pd
+
+    dtype = DTYPE_BY_PYTHON_TYPE.get(spec.python_type, "string")
     if dtype is object:
         cells = [pd.NA if _is_missing(v) else _to_decimal(v) for v in values]
         return pd.Series(cells, dtype=object, name=spec.name)
@@ -76,9 +77,12 @@ def _to_decimal(value: Any) -> Any:
 
 
 def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
+    if value is None:
         return True
-    return isinstance(value, float) and math.isnan(value)
+    if isinstance(value, float):
+        return math.isnan(value)
+    pandas = sys.modules.get("pandas")  # pd.NA exists only once pandas is imported
+    return pandas is not None and value is pandas.NA
 
 
 def value_to_text(value: Any) -> str:
@@ -112,5 +116,7 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
 
     Same columns and row order; every column is text, missing cells are ``""``.
     """
+    import pandas as pd
+
     data = {name: [value_to_text(v) for v in frame[name].tolist()] for name in frame.columns}
     return pd.DataFrame(data, columns=list(frame.columns), index=frame.index, dtype=object)

@@ -1,6 +1,6 @@
 """Row types of every output table (SPEC v1), one frozen dataclass per table.
 
-Each field carries its meaning and its semantic kind in ``metadata``; the pandera models,
+Each field carries its meaning and its semantic kind in ``metadata``; the validation checks,
 ``datapackage.json`` and ``keikaku schema`` are all derived from these classes, so the contract
 lives in exactly one place.
 """
@@ -8,6 +8,7 @@ lives in exactly one place.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -337,8 +338,9 @@ def _base_type_name(annotation: Any) -> str:
     return target.__name__ if isinstance(target, type) else str(target)
 
 
+@functools.cache
 def columns_of(row_type: type[TableRow]) -> tuple[ColumnSpec, ...]:
-    """The contract columns of a row type, in output order."""
+    """The contract columns of a row type, in output order (read once per type)."""
     hints = typing.get_type_hints(row_type)
     specs = []
     for f in dataclasses.fields(row_type):

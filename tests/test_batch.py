@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from extractors.content.base import ExtractContext
 from pipeline.cache import ResultCache, input_to_key
 from pipeline.cli import main
 from pipeline.envelope import DocumentResult, InputFile
-from pipeline.ingest import BarProgress, duckdb_contents_equal, ingest, print_progress, terminal_progress
+from pipeline.ingest import ingest
+from pipeline.output import duckdb_contents_equal
+from pipeline.progress import BarProgress, print_progress, terminal_progress
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -66,7 +69,7 @@ def copy_seeds(folder: Path) -> Path:
 def small_result(name: str = "a.txt", status_failed: bool = False) -> DocumentResult:
     from schemas.quality import Code, Issue, Severity
 
-    result = DocumentResult(source=InputFile(source_file=name, data=b"x", area="area"), doc_id="0" * 16, sha256="0" * 64)
+    result = DocumentResult(source=InputFile(source_file=name, data=b"x", context=ExtractContext(area="area")), doc_id="0" * 16, sha256="0" * 64)
     return result.failed(Issue(Code.EMPTY_FILE, Severity.ERROR, "empty", table="documents")) if status_failed else result
 
 
@@ -170,8 +173,8 @@ def test_cache_key_follows_code_manifest_and_content() -> None:
     key = input_to_key(source, sha, code="a")
     assert key == input_to_key(source, sha, code="a")
     assert key != input_to_key(source, sha, code="b")
-    assert key != input_to_key(replace(source, area="other"), sha, code="a")
-    assert key != input_to_key(replace(source, kind_hints=("kpi",)), sha, code="a")
+    assert key != input_to_key(replace(source, context=replace(source.context, area="other")), sha, code="a")
+    assert key != input_to_key(replace(source, context=replace(source.context, title="other")), sha, code="a")
     assert key != input_to_key(source, "0" * 64, code="a")
 
 

@@ -255,7 +255,8 @@ MANIFEST = "file,title,issuer,area,fiscal_year,kind_hints\na.txt,連携事業一
 def test_a_manifest_is_decoded_like_a_text_input(tmp_path: Path, encoding: str) -> None:
     folder = folder_with(tmp_path, {"a.txt": "a\n", "manifest.csv": MANIFEST.encode(encoding)})
     inputs = discover_inputs([folder]).inputs
-    assert (inputs[0].title, inputs[0].issuer, inputs[0].fiscal_year, inputs[0].kind_hints) == ("連携事業一覧", "札幌市", "FY2024", ("kpi",))
+    facts = inputs[0].context  # kind_hints (a column of v1 manifests) is read and ignored
+    assert (facts.title, facts.issuer, facts.area, facts.fiscal_year) == ("連携事業一覧", "札幌市", "さっぽろ圏", "FY2024")
 
 
 def test_an_undecodable_manifest_is_a_usage_error(tmp_path: Path, capsys) -> None:

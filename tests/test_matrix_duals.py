@@ -12,14 +12,12 @@ import numpy as np
 import pytest
 
 from extractors.matrix.duals import duals_to_prices, search_duals
-from extractors.matrix.recovery import (
+from extractors.matrix.model import (
     STATES,
     Candidate,
     DamageModel,
     RowTotalRule,
-    _Solver,
     align_row,
-    evidence_to_recovery,
     model_to_tables,
     rows_to_alignments,
     rows_to_minima,
@@ -27,7 +25,9 @@ from extractors.matrix.recovery import (
     rows_to_windows,
     tokens_to_codes,
 )
+from extractors.matrix.recovery import evidence_to_recovery
 from extractors.matrix.row_dp import codes_to_padded, rows_to_best_readings
+from extractors.matrix.solver import Solver
 from tests.matrix_corpus import make_corpus
 
 MARKS = ("", "●", "○")
@@ -103,7 +103,7 @@ def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
     for case in make_corpus(3, first_seed=4100):
         evidence, _ = matrix_to_evidence(case_matrix(case))
         recovery = evidence_to_recovery(evidence)
-        solver = _Solver(evidence, recovery.rule, DamageModel())
+        solver = Solver(evidence, recovery.rule, DamageModel())
         found = search_duals(solver.codes, solver.totals, [recovery.rule.counts(s) for s in STATES],
                              evidence.n_columns, model_to_tables(DamageModel()), 60)
         assert found.feasible
@@ -173,9 +173,9 @@ def test_open_cells_are_exactly_the_cells_some_reading_within_budget_takes(seed:
 
 
 def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:
-    from extractors.matrix.recovery import _Total
+    from extractors.matrix.master import Total
 
-    totals = [_Total("row", 1, 2, frozenset({1, 2})), _Total("existing", 0, 1, frozenset({1})), _Total("new", None, 3, frozenset({2}))]
+    totals = [Total("row", 1, 2, frozenset({1, 2})), Total("existing", 0, 1, frozenset({1})), Total("new", None, 3, frozenset({2}))]
     prices = duals_to_prices(np.array([1.0, 2.0, 0.5]), totals, 2, 3)
     assert prices[1, 0].tolist() == [0.0, -3.0, -1.5]
     assert prices[0, 0].tolist() == [0.0, -2.0, -0.5]
@@ -188,13 +188,15 @@ def test_readings_the_duals_exclude_are_in_no_solution_within_the_cap() -> None:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     from extractors.content.participation import matrix_to_evidence
-    from extractors.matrix.recovery import ForcedLp, PoolBound, _Solver, flat_to_matrix, outcome_within, row_total_rules
+    from extractors.matrix.ambiguity import ForcedLp, PoolBound, outcome_within
+    from extractors.matrix.master import flat_to_matrix
+    from extractors.matrix.recovery import row_total_rules
     from tests.matrix_corpus import make_case
     from tests.test_participation import matrices_of
 
     ev, _ = matrix_to_evidence(matrices_of(make_case(1003).text)[0])
     model = DamageModel()
-    outcome = _Solver(ev, row_total_rules(ev)[0], model).solve()
+    outcome = Solver(ev, row_total_rules(ev)[0], model).solve()
     cap = outcome.solution.objective + model.margin
     within = outcome_within(outcome, cap)
     flat = within.flat

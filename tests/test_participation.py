@@ -12,21 +12,9 @@ import pytest
 
 from extractors.content.base import ExtractContext
 from extractors.content.participation import ParticipationExtractor, matrix_to_evidence, table_to_matrices
-from extractors.matrix.recovery import (
-    EXISTING,
-    NEW,
-    NONE,
-    DamageModel,
-    MatrixEvidence,
-    RowEvidence,
-    RowTotalRule,
-    Totals,
-    align_row,
-    evidence_to_recovery,
-    evidence_to_totals,
-    independent_totals,
-    total_checks,
-)
+from extractors.matrix.master import evidence_to_totals, independent_totals
+from extractors.matrix.model import EXISTING, NEW, NONE, DamageModel, MatrixEvidence, RowEvidence, RowTotalRule, Totals, align_row
+from extractors.matrix.recovery import evidence_to_recovery, total_checks
 from extractors.normalize.gazetteer import default_gazetteer
 from extractors.readers import read_document
 from schemas.quality import Code
@@ -262,13 +250,14 @@ def test_a_search_stopped_on_its_limit_flags_at_least_what_the_full_search_does(
     # another reading within the margin may take is flagged, a superset of the proven flags
     from dataclasses import replace
 
-    from extractors.matrix.recovery import _Solver, outcome_to_recovery, row_total_rules
+    from extractors.matrix.recovery import outcome_to_recovery, row_total_rules
+    from extractors.matrix.solver import Solver
 
     case = make_case(seed)  # the corpus's own cases (make_corpus numbers them from 1000)
     matrices = matrices_of(case.text)
     ev, _ = matrix_to_evidence(matrices[0])
     model = DamageModel()
-    outcome = _Solver(ev, row_total_rules(ev)[0], model).solve()
+    outcome = Solver(ev, row_total_rules(ev)[0], model).solve()
     assert outcome is not None and outcome.certified
     full = outcome_to_recovery(ev, outcome, model)
     limited = outcome_to_recovery(ev, replace(outcome, limited=True, certified=False), model)
@@ -282,11 +271,12 @@ def test_a_search_stopped_on_its_limit_flags_at_least_what_the_full_search_does(
 @pytest.mark.parametrize("seed", [1003, 1012, 1018, 1024])
 def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every_total_holds(seed, monkeypatch) -> None:
     # every MILP stops on its limit at once (as on a matrix far larger than plans print): the LP's
-    # fractional reading, rounded and repaired (matrix_repair), must still meet every printed
+    # fractional reading, rounded and repaired (extractors.matrix.repair), must still meet every printed
     # total, beat the marks as printed, and leave no wrong cell unflagged
-    import extractors.matrix.recovery as recovery_module
+    import extractors.matrix.solver as solver_module
+    from extractors.matrix.master import SEARCH_LIMIT
 
-    monkeypatch.setattr(recovery_module, "solve_milp", lambda *args, **kwargs: recovery_module.SEARCH_LIMIT)
+    monkeypatch.setattr(solver_module, "solve_milp", lambda *args, **kwargs: SEARCH_LIMIT)
     case = make_case(seed)
     ev, _ = matrix_to_evidence(matrices_of(case.text)[0])
     recovery = evidence_to_recovery(ev)
@@ -304,12 +294,14 @@ def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every
 def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> None:
     # from each row's cheapest reading (no total considered but its own), the penalty repair
     # alone must reach every per-member and grand total, each row still on its own total
-    from extractors.matrix.recovery import STATES, _Solver, codes_to_repair_rows, row_total_rules
+    from extractors.matrix.model import STATES, codes_to_repair_rows
+    from extractors.matrix.recovery import row_total_rules
     from extractors.matrix.repair import repair_to_totals, totals_to_masks
     from extractors.matrix.row_dp import counted_best
+    from extractors.matrix.solver import Solver
 
     ev, _ = matrix_to_evidence(matrices_of(make_case(1007).text)[0])
-    solver = _Solver(ev, row_total_rules(ev)[0], DamageModel())
+    solver = Solver(ev, row_total_rules(ev)[0], DamageModel())
     targets = [row.total for row in ev.rows]
     counts = [int(solver.rule.counts(s)) for s in STATES]
     n_rows, n_columns = len(ev.rows), ev.n_columns
@@ -330,11 +322,12 @@ def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> N
 def test_a_search_stopped_before_any_solution_flags_every_cell_and_lists_the_missed_totals() -> None:
     # what a solver limit leaves when no reading meeting every total turned up in time: each row's
     # cheapest reading under the LP's prices, nothing presented as sure, the missed totals listed
-    from extractors.matrix.recovery import _Solver, outcome_to_recovery, row_total_rules
+    from extractors.matrix.recovery import outcome_to_recovery, row_total_rules
+    from extractors.matrix.solver import Solver
 
     ev, _ = matrix_to_evidence(matrices_of(make_case(1003).text)[0])
     model = DamageModel()
-    solver = _Solver(ev, row_total_rules(ev)[0], model)
+    solver = Solver(ev, row_total_rules(ev)[0], model)
     pricing, _ = solver.generate_columns()
     outcome = solver.unsolved(pricing, solver.pool_flat(pricing, -1.0))
     recovery = outcome_to_recovery(ev, outcome, model)

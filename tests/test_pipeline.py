@@ -163,3 +163,32 @@ def test_ingest_refuses_to_replace_a_folder_that_is_not_keikaku_output(tmp_path:
     (precious / "chapter1.docx").write_bytes(b"mine")
     assert main(["ingest", str(ROOT / "seeds" / "003_feeaa7bd0b434e1c.txt"), "--out", str(precious), "--quiet"]) == 1
     assert [p.name for p in precious.iterdir()] == ["chapter1.docx"]
+
+
+# --- fixed costs: what is imported or loaded, never how long it takes --------------------------------
+
+HEAVY = ("pandas", "pyarrow", "duckdb", "pdfplumber", "spacy", "pandera")
+
+
+def imported_after(code: str) -> list[str]:
+    """The heavy libraries a fresh interpreter has imported once ``code`` ran."""
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_help_and_schema_import_no_heavy_library() -> None:
+    assert imported_after("from pipeline.cli import build_parser; build_parser().format_help()") == []
+    assert imported_after("import contextlib, io\nfrom pipeline.cli import main\nwith contextlib.redirect_stdout(io.StringIO()): main(['schema'])") == []
+
+
+def test_a_document_that_needs_no_nlp_never_loads_ginza() -> None:
+    # a statistics table without prose: its rows come without any parse, so the model stays unloaded
+    fixture = ROOT / "tests/fixtures/population-row-groups-merged.pdf"
+    code = (
+        "from pipeline.envelope import DocumentResult, InputFile\n"
+        "from pipeline.stages import default_stages, run_stages\n"
+        f"result = run_stages(DocumentResult.of(InputFile('t.pdf', open({str(fixture)!r}, 'rb').read())), default_stages())\n"
+        "assert result.status == 'ok' and result.extraction.observations, result"
+    )
+    assert "spacy" not in imported_after(code)

@@ -40,7 +40,6 @@ def manifest_contexts() -> dict[str, ExtractContext]:
                 issuer=r["issuer"] or None,
                 area=r["area"] or None,
                 fiscal_year=r["fiscal_year"] or None,
-                kind_hints=tuple(h for h in r["kind_hints"].split(";") if h),
             )
             for r in csv.DictReader(handle)
         }

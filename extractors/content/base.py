@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from extractors.model.document import Document
@@ -57,13 +57,13 @@ class Extraction:
 
 @dataclass(frozen=True)
 class ExtractContext:
-    """Facts about the document from outside it (the run's manifest); all optional."""
+    """Facts about the document from outside it: its row of the run's manifest, all optional.
+    The one record of them, from the manifest reader through the cache key to the extractors."""
 
     title: str | None = None
     issuer: str | None = None
     area: str | None = None  # region the plan covers, e.g. …連携中枢都市圏
     fiscal_year: str | None = None  # FY2024
-    kind_hints: tuple[str, ...] = field(default=())
 
 
 class Extractor(ABC):

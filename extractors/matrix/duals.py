@@ -8,9 +8,9 @@ when the LP value is within ``CONVERGED`` of the Lagrangian bound ``sum_r best_r
 which bounds every reading meeting the totals from below. Wentges smoothing keeps the duals
 from oscillating; slack on a total is priced in steps so early duals stay moderate. The last
 LP's fractional reading is kept too (``DualSearch.weights``), for the repair on the
-solver-limit path (``matrix_repair``).
+solver-limit path (``repair``).
 
-Used by ``matrix_recovery``, which enumerates the readings inside the window these duals admit.
+Used by ``solver``, which enumerates the readings inside the window these duals admit.
 """
 
 from __future__ import annotations

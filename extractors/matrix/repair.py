@@ -1,7 +1,7 @@
 """A reading that meets every printed total when the exact search ran out of time before finding
 one: the column-generation LP's fractional reading, rounded row by row and repaired.
 
-Only the solver-limit path uses it (far larger matrices than plans print, ``matrix_recovery``):
+Only the solver-limit path uses it (far larger matrices than plans print, ``solver``):
 there the reading is not proven the cheapest and every cell another reading within the margin
 could take is flagged anyway, so what matters is that the totals hold and the reading stays
 close to the LP's, which explains the marks best.

@@ -1,7 +1,7 @@
 """Compiled edit-distance DPs of matrix rows under per-cell prices (numba).
 
 A reading of a row (one state per column) costs its edit distance to the row's mark tokens
-(``matrix_recovery.DamageModel``) plus the price of each (column, state) it takes. Column
+(``model.DamageModel``) plus the price of each (column, state) it takes. Column
 generation prices every row each round, the window enumeration and the per-cell window test
 run a DP that also counts the cells the row total counts; in numpy these were most of a
 recovery's time (one array operation per column over all rows, most of the grid out of

@@ -14,6 +14,7 @@ from extractors.model.document import Document
 from schemas.quality import Code
 
 PDF_MAGIC = b"%PDF-"
+PDF_MEDIA_TYPE = "application/pdf"
 SUPPORTED_SUFFIXES = (".txt", ".pdf")
 
 
@@ -41,9 +42,9 @@ def bytes_to_identity(data: bytes) -> FileIdentity:
 def sniff_media_type(data: bytes, suffix: str) -> str:
     """Media type from content first: a PDF is a PDF whatever its name."""
     if data.lstrip()[:5] == PDF_MAGIC:
-        return "application/pdf"
+        return PDF_MEDIA_TYPE
     if suffix.lower() == ".pdf":
-        return "application/pdf"  # named .pdf but no magic: the PDF reader reports it as corrupt
+        return PDF_MEDIA_TYPE  # named .pdf but no magic: the PDF reader reports it as corrupt
     return "text/plain"
 
 
@@ -54,12 +55,13 @@ def load_readers() -> None:
     from extractors.readers import pdf, text  # noqa: F401
 
 
-def read_document(data: bytes, source_file: str) -> Document | ReadFailure:
-    """Parse the bytes of one input file."""
+def read_document(data: bytes, source_file: str, identity: FileIdentity | None = None, media_type: str | None = None) -> Document | ReadFailure:
+    """Parse the bytes of one input file (``identity`` and ``media_type``: the caller's, when
+    it has them already, else computed here)."""
     from extractors.readers import pdf, text
 
-    identity = bytes_to_identity(data)
-    media_type = sniff_media_type(data, Path(source_file).suffix)
-    if media_type == "application/pdf":
+    identity = identity or bytes_to_identity(data)
+    media_type = media_type or sniff_media_type(data, Path(source_file).suffix)
+    if media_type == PDF_MEDIA_TYPE:
         return pdf.pdf_bytes_to_document(data, source_file, identity)
     return text.text_bytes_to_document(data, source_file, identity)
