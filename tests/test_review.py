@@ -100,6 +100,13 @@ def participation_key(row: dict[str, str]) -> tuple[str, str]:
     return row["doc_id"], json.dumps(key, ensure_ascii=False, separators=(",", ":"))
 
 
+def screenshot(page, path: Path) -> None:
+    """A picture for people to look at, once what is on screen has been painted: rows off screen
+    are laid out only when scrolled to (content-visibility), a frame after the scroll."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.screenshot(path=str(path))
+
+
 def visible_items(page) -> list[dict[str, str]]:
     return page.eval_on_selector_all(
         "#items .item:not([hidden])", "els => els.map(e => ({id: e.dataset.id, text: e.textContent}))")
@@ -119,7 +126,7 @@ def test_the_page_shows_every_doubtful_value(run, page) -> None:
     changed = next(d for d in documents if d["source_file"] == CHANGED.name)
     row = page.locator(f'#doc-table tr.doc[data-doc="{changed["doc_id"]}"]')
     assert "has changed since the run" in row.inner_text()
-    page.screenshot(path=str(run["base"] / "review-top.png"))
+    screenshot(page, run["base"] / "review-top.png")
 
 
 def test_crops_and_source_lines_are_shown(run, page) -> None:
@@ -141,9 +148,9 @@ def test_crops_and_source_lines_are_shown(run, page) -> None:
     files = [p.read_text(encoding="utf-8").split("\n") for p in sorted(run["sources"].glob("*.txt"))]
     assert all(any(line == lines[int(number) - 1] for lines in files) for number, line in shown)
     page.locator("#items pre.lines").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(run["base"] / "review-items.png"))
+    screenshot(page, run["base"] / "review-items.png")
     page.locator("#matrices .matrix").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(run["base"] / "review-matrix.png"))
+    screenshot(page, run["base"] / "review-matrix.png")
     assert page.locator("#series svg polyline").count() > 0
     doubtful_cell = page.locator("#matrices td.doubt[data-item]").first
     doubtful_cell.click()  # a doubtful cell of a grid leads to its value
@@ -191,7 +198,7 @@ def test_downloaded_corrections_round_trip_through_ingest(run, page, tmp_path: P
     region.locator("input.value").press("Tab")
     assert page.locator("#corr-count").inner_text() == "3 corrections"
     page.keyboard.press("Escape")
-    page.screenshot(path=str(run["base"] / "review-corrections.png"))
+    screenshot(page, run["base"] / "review-corrections.png")
     with page.expect_download() as download:
         page.keyboard.press("d")
     path = tmp_path / "corrections.csv"
