@@ -29,6 +29,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any, Protocol
 
 from schemas.quality import Code
@@ -129,6 +130,7 @@ class DaskExecutor:
                     memory_limit=self.limits.memory_bytes,
                 )
             self._client = Client(self._cluster)
+            self._client.wait_for_workers(self.jobs)  # each of the first documents on a worker of its own
             return self._client
         try:
             self._client = Client(self.scheduler, timeout=DASK_CONNECT_TIMEOUT)
@@ -137,15 +139,31 @@ class DaskExecutor:
         return self._client
 
     def run(self, inputs: Sequence[InputFile]) -> Iterator[tuple[int, DocumentResult]]:
+        """Documents are handed out as workers free up, one per worker thread: Dask sends a
+        short list of tasks to its workers all at once (its queuing of root tasks starts at
+        twice as many tasks as threads), and a document queued on the worker another document
+        kills would be lost with it."""
         from distributed import as_completed as dask_as_completed
 
         if not inputs:
             return
         client = self._connected()
-        futures = client.map(dask_input_to_result, list(inputs), factory=self.factory, limits=self.limits, pure=False)
-        position = {future.key: i for i, future in enumerate(futures)}
+        slots = self.jobs if self.scheduler is None else max(1, sum(client.nthreads().values()))
+        waiting = iter(range(len(inputs)))
+        position: dict[str, int] = {}
+        futures = []
+        running = dask_as_completed()
+
+        def submit(index: int) -> None:
+            future = client.submit(dask_input_to_result, inputs[index], factory=self.factory, limits=self.limits, pure=False)
+            position[future.key] = index
+            futures.append(future)
+            running.add(future)
+
+        for index in islice(waiting, slots):
+            submit(index)
         try:
-            for future in dask_as_completed(futures):
+            for future in running:
                 index = position[future.key]
                 try:
                     result = future.result()
@@ -157,6 +175,8 @@ class DaskExecutor:
                         f"limit of {self.limits.seconds:g} s or crashed); the other documents are not affected"
                     )
                     result = failed_result(inputs[index], Code.WORKER_CRASHED, message)
+                if (following := next(waiting, None)) is not None:
+                    submit(following)
                 yield index, result
         finally:
             client.cancel(futures)
