@@ -337,3 +337,15 @@ def test_a_stack_of_label_and_value_rows_beside_another_stays_apart() -> None:
     population = next(t for t in page if any(c.text.startswith("人口") for c in t.cells))
     assert business is not population and (business.n_columns, population.n_columns) == (5, 3)
     assert population.row_texts(1)[0] == "800"
+
+
+def test_a_label_spread_over_its_cell_and_split_letter_by_letter_is_one_cell() -> None:
+    # 南国市 予算概要 (tests/real/) p.1 as rendered: the 特別会計等 table's last row is 合　計 (the
+    # label spread over its cell) | 14,111,186 | 1,774,295; its text line splits 合 and 計.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("nankoku-budget-briefing-fy2026")
+    table = next(t for t in parsed.tables if any(c.text == "特別会計等" for c in t.cells))
+    assert table.n_columns == 3
+    data = {(d.row_path[-1], d.column_path[-1]): d.text for d in table_to_structure(table).data}
+    assert data[("合計", "一般会計繰出金")] == "1,774,295"

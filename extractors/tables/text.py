@@ -16,10 +16,11 @@ lines with cells at wide gaps (its own cells, no tabs) form tables as tab rows d
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from extractors.model.document import Line, TextBlock
+from extractors.model.document import BBox, Cell, Line, TextBlock
 from extractors.model.table import RowSource, Table, TableCell
 from extractors.normalize.periods import find_periods
 from extractors.tables.text_base import TextTableStrategy, table_span
@@ -134,21 +135,45 @@ def lines_to_year_hint(lines: Sequence[str]) -> int | None:
 
 
 def lines_to_table(lines: Sequence[Line], strategy: str = TABS) -> Table:
-    """One row per line, one cell per field (PDF lines keep their cells' bbox and span)."""
+    """One row per line, one cell per field (PDF lines keep their cells' bbox and span; a label
+    spread over its cell that the line split letter by letter is one cell again)."""
+    width = Counter(len(printed_cells(line.cells)) for line in lines).most_common(1)[0][0] if lines else 0
+    fields = [spread_label_joined(line.cells, width) for line in lines]
     cells = [
         TableCell(text=c.text, row=r, column=c.column, row_span=c.row_span, col_span=c.col_span, page=line.page, bbox=c.bbox, line=line.number)
-        for r, line in enumerate(lines)
-        for c in line.cells
+        for r, (line, line_cells) in enumerate(zip(lines, fields, strict=True))
+        for c in line_cells
     ]
     rows = tuple(RowSource(page=line.page, first_line=line.number, last_line=line.number, bbox=line.bbox) for line in lines)
     return Table(
         cells=tuple(cells),
         n_rows=len(lines),
-        n_columns=max((len(line.cells) for line in lines), default=0),
+        n_columns=max((len(line_cells) for line_cells in fields), default=0),
         strategy=strategy,
         confidence=1.0,
         rows=rows,
     )
+
+
+def printed_cells(cells: Sequence[Cell]) -> tuple[Cell, ...]:
+    """The cells up to the last one that holds text."""
+    end = max((k + 1 for k, c in enumerate(cells) if c.text.strip()), default=0)
+    return tuple(cells[:end])
+
+
+def spread_label_joined(cells: Sequence[Cell], width: int) -> tuple[Cell, ...]:
+    """``合 | 計 | 14,111,186 | 1,774,295`` in a table of three columns: a label spread over its
+    cell (合　　計) whose letters the line split into cells of their own, one cell again. Only
+    single letters (no digit, no ASCII) at the start of a line longer than the table are joined."""
+    printed = printed_cells(cells)
+    extra = len(printed) - width
+    head = printed[: extra + 1]
+    if width < 2 or extra < 1 or not all(len(t := c.text.strip()) == 1 and not t.isdigit() and not t.isascii() for c in head):
+        return tuple(cells)
+    boxes = [c.bbox for c in head if c.bbox is not None]
+    box = BBox(min(b.x0 for b in boxes), min(b.top for b in boxes), max(b.x1 for b in boxes), max(b.bottom for b in boxes)) if boxes else None
+    joined = replace(head[0], text="".join(c.text.strip() for c in head), bbox=box)
+    return (joined, *(replace(c, column=c.column - extra) for c in cells[extra + 1 :]))
 
 
 def lines_to_groups(lines: list[Line]) -> list[tuple[bool, list[Line]]]:
