@@ -10,7 +10,8 @@ from extractors.readers import ReadFailure, read_document
 from extractors.tables.axis_periods import axis_to_periods, label_period, year_context
 from extractors.tables.captions import note_to_units
 from extractors.tables.grid import cell_to_text, is_placeholder_text
-from extractors.tables.structure import is_aggregate_label, outline_rank, table_to_structure
+from extractors.tables.outline import outline_rank
+from extractors.tables.structure import is_aggregate_label, table_to_structure
 
 
 def table_of(text: str) -> Table:
@@ -356,3 +357,15 @@ def test_a_unit_printed_alone_over_a_column_of_figures_is_its_unit() -> None:
     assert column_printed_unit(["", "千円", "708,832", "23,062,901"]) == "千円"
     assert column_printed_unit(["千円488,451", "9,616,154"]) == "千円"
     assert column_printed_unit(["人口", "800"]) is None
+
+
+def test_a_lone_label_over_a_marked_row_with_figures_heads_its_outline() -> None:
+    # 南国市 水道事業会計予算 第3条 (tests/real/, p.3): 収入 over 第1款 水道事業収益 723,805 over
+    # its 第1項 … 第3項; then 支出 over the same for expenses.
+    text = (
+        "給水戸数\t19,200\n収入\t\n第1款 水道事業収益\t723,805\n第1項 営業収益\t630,655\n第2項 営業外収益\t93,140\n"
+        "支出\t\n第1款 水道事業費用\t618,941\n第1項 営業費用\t549,796\n"
+    )
+    paths = {row for row, _ in cells_of(text)}
+    assert "収入 › 第1款水道事業収益 › 第2項営業外収益" in paths
+    assert "支出 › 第1款水道事業費用 › 第1項営業費用" in paths

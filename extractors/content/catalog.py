@@ -36,6 +36,7 @@ from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
 from extractors.tables.grid import is_placeholder_text
 from extractors.tables.long_form import table_to_long_form
+from extractors.tables.outline import outline_rank
 from extractors.tables.structure import (
     NUMBER_HEADER_RE,
     PATH_SEPARATOR,
@@ -44,7 +45,6 @@ from extractors.tables.structure import (
     is_data_value,
     label_text,
     numbering_columns,
-    outline_rank,
     slots_to_row_paths,
     table_to_printed_rows,
     table_to_slots,

@@ -49,6 +49,15 @@ from extractors.tables.captions import (
 )
 from extractors.tables.column_units import derived_column_units
 from extractors.tables.grid import cell_to_text, is_mark, is_placeholder_text, is_value_text
+from extractors.tables.outline import (
+    OUTLINE_MARKERS,
+    SECTION_RANK,
+    heads_deeper_rows,
+    heads_rows_below,
+    is_group_row,
+    outline_rank,
+    push_outline,
+)
 
 MAX_HEADER_ROWS = 6
 PATH_SEPARATOR = " › "
@@ -195,16 +204,6 @@ def is_corner_heading(slots: Sequence[Sequence[str]]) -> bool:
     return bool(filled) and one_label and len(slots) > 1 and not is_group_row(slots[1]) and outline_rank(slots[0][0]) is None
 
 
-def is_group_row(row: Sequence[str]) -> bool:
-    """A row of one label starting with an outline marker (``1 活力ある…``, ``(1) 農林業``): a
-    group of the body below, not a heading of the columns."""
-    filled = [c for c in row if c]
-    return len(set(filled)) == 1 and outline_rank(filled[0]) is not None
-
-
-SECTION_RANK = -1  # above every outline marker
-
-
 def is_section_row(slots: Sequence[Sequence[str]], r: int) -> bool:
     """A row of one unmarked label right over a group row (資産の部 over 1. 流動資産): a section
     of the table, heading its marked groups until the next section."""
@@ -212,20 +211,9 @@ def is_section_row(slots: Sequence[Sequence[str]], r: int) -> bool:
     if len(filled) != 1 or r + 1 >= len(slots):
         return False
     text = next(iter(filled))
-    return outline_rank(text) is None and not is_aggregate_label(text) and heads_rows_below(slots, r + 1)
-
-
-def heads_rows_below(slots: Sequence[Sequence[str]], r: int) -> bool:
-    """A group row with rows of its group below: the next row is no group row of its level (a
-    list of marked items, ``① …`` ``② …``, is rows, not groups)."""
-    if not is_group_row(slots[r]) or r + 1 >= len(slots):
+    if outline_rank(text) is not None or is_aggregate_label(text):
         return False
-    below = slots[r + 1]
-    if not is_group_row(below):
-        return True
-    rank_below = outline_rank(next(c for c in below if c))
-    rank = outline_rank(next(c for c in slots[r] if c))
-    return rank_below is not None and rank is not None and rank_below > rank
+    return heads_rows_below(slots, r + 1) or heads_deeper_rows(slots, r + 1)
 
 
 def column_is_numbering(header: Sequence[str], cells: Sequence[str]) -> bool:
@@ -313,46 +301,6 @@ def slots_to_column_paths(printed: Sequence[Sequence[str]], slots: Sequence[Sequ
                 parts.append(text)
         paths.append(tuple(parts))
     return paths
-
-
-# Outline markers, outermost first (公用文: 第1 > 1 > (1) > ① > ア > (ア) > a); a label
-# printed with a deeper marker than the one above it in the same column is its child.
-OUTLINE_MARKERS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^第\s*[0-9一二三四五六七八九十]+\s*(?:章|部|編)"),
-    re.compile(r"^第?\s*[0-9一二三四五六七八九十]+\s*款"),
-    re.compile(r"^第?\s*[0-9一二三四五六七八九十]+\s*項"),
-    re.compile(r"^第?\s*[0-9一二三四五六七八九十]+\s*目"),
-    re.compile(r"^第\s*[0-9]{1,2}(?![0-9款項目節章部編])"),
-    re.compile(r"^[0-9]{1,2}(?:\s|[.．、](?!\d)|(?=[^\d\s.,:：/年月日%％歳人件円]))"),
-    re.compile(r"^(?:[(（]\s*[0-9]{1,2}\s*[)）]|[⑴-⒇])"),
-    re.compile(r"^[①-⑳]"),
-    re.compile(r"^[ア-ン](?:\s+(?![ァ-ンー])|[.．、])"),
-    re.compile(r"^[(（][ア-ン][)）]"),
-    re.compile(r"^[a-z](?:\s|[.．)])"),
-    re.compile(r"^うち\s*\S"),
-)
-
-
-def outline_rank(text: str) -> int | None:
-    """How deep an outline marker puts a label (None: no marker); ``text`` as printed (the
-    space after a kana marker tells it from a word), then without letter spacing (``う ち``)."""
-    if is_axis_label(strip_spacing(text)):  # ``3 月``, ``28 年``: a period printed spaced out, no marker
-        return None
-    for candidate in (text, strip_spacing(text)):
-        rank = next((rank for rank, pattern in enumerate(OUTLINE_MARKERS) if pattern.match(candidate)), None)
-        if rank is not None:
-            return rank
-    return None
-
-
-def push_outline(stack: tuple[tuple[int | None, str], ...], text: str, label: str) -> tuple[tuple[int | None, str], ...]:
-    """The outline after a label: a marked label closes the labels of its level and deeper and
-    opens below the rest; an unmarked label starts afresh."""
-    rank = outline_rank(text)
-    if rank is None:
-        return ((None, label),)
-    kept = tuple(entry for entry in stack if entry[0] is not None and entry[0] < rank)
-    return (*kept, (rank, label))
 
 
 def slots_to_row_paths(
