@@ -175,7 +175,7 @@ def key_matches(row: TableRow, wanted: dict[str, Any]) -> bool:
 def text_to_value(row_type: type[TableRow], column: str, text: str) -> Any:
     """The value of ``column`` written as ``text`` (as in the output CSV; empty: missing);
     ValueError naming why the column cannot take it."""
-    from schemas.validation import PATTERN_BY_KIND, is_valid_period  # pandera: only when a correction is applied
+    from schemas.validation import PATTERN_BY_KIND, is_valid_period
 
     specs = {s.name: s for s in columns_of(row_type)}
     spec = specs.get(column)
