@@ -32,6 +32,10 @@ class TableCell:
     col_span: int = 1
     page: int = 0  # 1-based page the cell is printed on
 
+    def slots(self) -> set[tuple[int, int]]:
+        """The grid slots (row, column) the cell covers."""
+        return {(r, c) for r in range(self.row, self.row + self.row_span) for c in range(self.column, self.column + self.col_span)}
+
 
 @dataclass(frozen=True)
 class FoundTable:

@@ -17,10 +17,11 @@ row rules fall on the left table's (its header may split a header row of the lef
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from extractors.model.document import BBox
 from extractors.normalize.amounts import UNIT_WORDS
-from extractors.tables.base import FoundTable
+from extractors.tables.base import FoundTable, cluster_values, nearest_index
 from extractors.tables.grid import is_placeholder_text, is_value_text
 from extractors.tables.stitch import header_rows
 
@@ -72,7 +73,8 @@ def prints_figures_only(table: FoundTable) -> bool:
 
 
 def row_rules(table: FoundTable) -> list[float]:
-    return cluster(sorted({round(y, 1) for c in table.cells for y in (c.bbox.top, c.bbox.bottom)}))
+    """The heights of the table's row rules (its cells' tops and bottoms)."""
+    return cluster_values((y for c in table.cells for y in (c.bbox.top, c.bbox.bottom)), EDGE_TOLERANCE)
 
 
 def shares_row_rules(a: FoundTable, b: FoundTable) -> bool:
@@ -82,27 +84,15 @@ def shares_row_rules(a: FoundTable, b: FoundTable) -> bool:
     return len(fewer) >= 3 and shared >= SHARED_RULES * len(fewer)
 
 
-def cluster(ys: Sequence[float]) -> list[float]:
-    out: list[float] = []
-    for y in ys:
-        if not out or y - out[-1] > EDGE_TOLERANCE:
-            out.append(y)
-    return out
-
-
 def join_beside(left: FoundTable, right: FoundTable) -> FoundTable:
     """One table: rows cut at every rule of either table, the right one's columns after the
     left one's; a cell spans the rows its box covers."""
-    rules = cluster(sorted([*row_rules(left), *row_rules(right)]))
-
-    def nearest(y: float) -> int:
-        return min(range(len(rules)), key=lambda k: abs(rules[k] - y))
-
+    rules = cluster_values([*row_rules(left), *row_rules(right)], EDGE_TOLERANCE)
     cells = []
     for offset, table in ((0, left), (left.n_columns, right)):
         for cell in table.cells:
-            top, bottom = nearest(cell.bbox.top), nearest(cell.bbox.bottom)
-            cells.append(cell.__class__(**{**cell.__dict__, "row": top, "row_span": max(1, bottom - top), "column": cell.column + offset}))
+            top, bottom = nearest_index(rules, cell.bbox.top), nearest_index(rules, cell.bbox.bottom)
+            cells.append(replace(cell, row=top, row_span=max(1, bottom - top), column=cell.column + offset))
     box = BBox(left.bbox.x0, min(left.bbox.top, right.bbox.top), right.bbox.x1, max(left.bbox.bottom, right.bbox.bottom))
     edges = (*left.column_edges, *right.column_edges[1:]) if left.column_edges and right.column_edges else ()
     return left.with_cells(

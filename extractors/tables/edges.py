@@ -25,6 +25,7 @@ Edges are pdfplumber edge dicts, ready for ``table_settings`` ``explicit`` lines
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,11 +66,21 @@ def objects_overlap(a: dict, b: dict) -> bool:
     return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
 
 
+_VISIBLE_EDGES: weakref.WeakKeyDictionary[Any, list[dict]] = weakref.WeakKeyDictionary()
+
+
 def page_to_visible_edges(page: Any) -> list[dict]:
     """Edges of the lines, rectangles and curves a reader sees: stroked in a colour, filled in
     a colour, or a thin white fill painted over a shaded area drawn before it (a white rule
     between shaded cells, a gutter cut into a rule). A white fill under what it overlaps, or
-    a large one, is a background."""
+    a large one, is a background. Worked out once per page: the ruled and the borderless
+    strategy both ask."""
+    if page not in _VISIBLE_EDGES:
+        _VISIBLE_EDGES[page] = visible_edges(page)
+    return list(_VISIBLE_EDGES[page])
+
+
+def visible_edges(page: Any) -> list[dict]:
     from pdfplumber.utils import obj_to_edges
 
     objects = [*page.lines, *page.rects, *page.curves]

@@ -166,7 +166,8 @@ def is_placeholder_text(text: str) -> bool:
     return bool(PLACEHOLDER_RE.match(compact) or PLACEHOLDER_RE.match(UNIT_AROUND_RE.sub("", compact)))
 
 
-UNIT_AROUND_RE = re.compile(rf"^(?:{'|'.join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))})|(?:{'|'.join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))})$")
+_UNIT_WORD = "|".join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))
+UNIT_AROUND_RE = re.compile(rf"^(?:{_UNIT_WORD})|(?:{_UNIT_WORD})$")
 
 
 def is_period_label(text: str) -> bool:

@@ -7,7 +7,7 @@ always empty (a ※ mark printed just left of the right-hand table's labels). Th
 better witness: no rule crosses the gutter, and rules run on both sides of it over the same
 stretch of the page.
 
-    horizontal edges -> x intervals they cover            ``edges_to_cover``
+    horizontal edges -> x intervals the rules cover       ``rules_to_cover``
                      -> gutters (gaps between intervals,   ``edges_to_gutters``
                         rules on both sides, side by side)
     lines of segments -> one list of lines per pane        ``lines_to_panes``
@@ -37,9 +37,14 @@ ACROSS_SHARE = 0.25  # a segment with this share of its width on both sides of a
 SKIP_FACTOR = 1.8  # a gap between rules this many times their usual spacing skips a row
 
 
-def edges_to_cover(horizontal: Sequence[dict]) -> list[tuple[float, float]]:
-    """The x intervals covered by the horizontal rules long enough to be a row's rule, merged."""
-    spans = sorted((e["x0"], e["x1"]) for e in horizontal if e["x1"] - e["x0"] >= MIN_RULE_WIDTH)
+def long_rules(horizontal: Sequence[dict]) -> list[dict]:
+    """The horizontal edges long enough to be a row's rule."""
+    return [e for e in horizontal if e["x1"] - e["x0"] >= MIN_RULE_WIDTH]
+
+
+def rules_to_cover(rules: Sequence[dict]) -> list[tuple[float, float]]:
+    """The x intervals the rules cover, merged."""
+    spans = sorted((e["x0"], e["x1"]) for e in rules)
     cover: list[tuple[float, float]] = []
     for x0, x1 in spans:
         if cover and x0 <= cover[-1][1] + COVER_TOLERANCE:
@@ -52,8 +57,8 @@ def edges_to_cover(horizontal: Sequence[dict]) -> list[tuple[float, float]]:
 def edges_to_gutters(horizontal: Sequence[dict]) -> list[tuple[float, float]]:
     """Gaps no rule crosses with at least ``MIN_SIDE_RULES`` rules on each side whose heights
     overlap: tables side by side, not one above the other."""
-    rules = [e for e in horizontal if e["x1"] - e["x0"] >= MIN_RULE_WIDTH]
-    cover = edges_to_cover(rules)
+    rules = long_rules(horizontal)
+    cover = rules_to_cover(rules)
     gutters = []
     for (_, left_end), (right_start, _) in zip(cover, cover[1:], strict=False):
         if right_start - left_end < MIN_GUTTER_WIDTH:
@@ -72,7 +77,7 @@ def lines_to_panes(lines: Sequence[TextLine], gutters: Sequence[tuple[float, flo
     the pane its centre lies in (a mark in the gutter joins the label it is printed against)."""
     if not gutters:
         return [list(lines)]
-    cuts = [(a + b) / 2 for a, b in gutters]
+    cuts = gutters_to_cuts(gutters)
     panes: list[list[TextLine]] = [[] for _ in range(len(cuts) + 1)]
     for line in lines:
         by_pane: list[list] = [[] for _ in panes]
@@ -87,6 +92,10 @@ def lines_to_panes(lines: Sequence[TextLine], gutters: Sequence[tuple[float, flo
     return panes
 
 
+def gutters_to_cuts(gutters: Sequence[tuple[float, float]]) -> list[float]:
+    return [(a + b) / 2 for a, b in gutters]
+
+
 def is_across(x0: float, x1: float, cut: float) -> bool:
     """Over ``ACROSS_SHARE`` of the width on each side of the cut: printed across it (a mark
     that only touches the gutter is the label's beside it)."""
@@ -95,7 +104,7 @@ def is_across(x0: float, x1: float, cut: float) -> bool:
 
 def pane_bounds(gutters: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """The x range of each pane, left to right, cut at the gutters' middles."""
-    cuts = [(a + b) / 2 for a, b in gutters]
+    cuts = gutters_to_cuts(gutters)
     return list(zip([float("-inf"), *cuts], [*cuts, float("inf")], strict=True))
 
 
@@ -104,7 +113,7 @@ def edges_to_band_starts(horizontal: Sequence[dict], x0: float, x1: float) -> li
     than the rule above it (the tables of a stack differ in width), or lies more than
     ``SKIP_FACTOR`` times the usual spacing below it (an empty row between two tables)."""
     rules: list[dict] = []
-    for edge in sorted((e for e in horizontal if e["x1"] - e["x0"] >= MIN_RULE_WIDTH and x0 <= (e["x0"] + e["x1"]) / 2 < x1), key=lambda e: e["top"]):
+    for edge in sorted((e for e in long_rules(horizontal) if x0 <= (e["x0"] + e["x1"]) / 2 < x1), key=lambda e: e["top"]):
         if not rules or edge["top"] - rules[-1]["top"] > SAME_RULE:
             rules.append(edge)
     if len(rules) < 2 * MIN_SIDE_RULES:

@@ -13,6 +13,7 @@ covers; the span is where its edges fall on the grid).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -180,7 +181,7 @@ def char_slot(char: dict, xs: list[float], ys: list[float]) -> tuple[int, int]:
 def uncovered_to_cells(cells: list[TableCell], xs: list[float], ys: list[float], chars: CharIndex, page_number: int) -> list[TableCell]:
     """Grid slots no cell covers: a merged cell cut by a page break has no bottom rule, so the
     finder drops it. Each vertical run of such slots in a column becomes one cell."""
-    covered = {(r, k) for c in cells for r in range(c.row, c.row + c.row_span) for k in range(c.column, c.column + c.col_span)}
+    covered = {slot for c in cells for slot in c.slots()}
     out = []
     for col in range(len(xs) - 1):
         row = 0
@@ -201,11 +202,7 @@ def uncovered_to_cells(cells: list[TableCell], xs: list[float], ys: list[float],
 def cells_to_confidence(cells: tuple[TableCell, ...], n_rows: int, n_columns: int, table_chars: CharIndex) -> float:
     """Share of grid slots covered exactly once, times the share of the table's characters that
     fall inside a cell: 1.0 for a clean grid."""
-    cover: dict[tuple[int, int], int] = {}
-    for c in cells:
-        for r in range(c.row, c.row + c.row_span):
-            for k in range(c.column, c.column + c.col_span):
-                cover[(r, k)] = cover.get((r, k), 0) + 1
+    cover = Counter(slot for c in cells for slot in c.slots())
     slots = n_rows * n_columns
     clean = sum(1 for v in cover.values() if v == 1) / slots if slots else 0.0
     inside = sum(len(table_chars.in_box(c.bbox)) for c in cells)

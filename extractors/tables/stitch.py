@@ -154,9 +154,10 @@ def header_completer(table: FoundTable, earlier: Sequence[FoundTable]) -> FoundT
 def complete_header(first: FoundTable, second: FoundTable) -> FoundTable:
     """``second`` with ``first``'s header cells on the header slots it leaves blank."""
     count = header_rows(second)
-    taken = {(r, c) for cell in second.cells if cell.text.strip() for r in range(cell.row, cell.row + cell.row_span) for c in range(cell.column, cell.column + cell.col_span)}
-    lent = [c for c in first.cells if c.row < count and c.text.strip() and not any((r, k) in taken for r in range(c.row, c.row + c.row_span) for k in range(c.column, c.column + c.col_span))]
-    kept = [c for c in second.cells if not (c.row < count and not c.text.strip() and any((c.row, c.column) == (x.row, x.column) for x in lent))]
+    taken = {slot for cell in second.cells if cell.text.strip() for slot in cell.slots()}
+    lent = [c for c in first.cells if c.row < count and c.text.strip() and taken.isdisjoint(c.slots())]
+    starts = {(c.row, c.column) for c in lent}
+    kept = [c for c in second.cells if c.text.strip() or (c.row, c.column) not in starts]  # a blank cell lent text takes its place
     return second.with_cells(kept + lent)
 
 
