@@ -63,6 +63,8 @@ def write_review(out_dir: Path, roots: Sequence[Path]) -> ReviewBuild:
 
 
 def build_into(out_dir: Path, target: Path, roots: list[Path]) -> ReviewBuild:
+    from ..swap import commit
+
     tables = read_output(out_dir)
     review = output_to_review(tables)
     sources = {d["doc_id"]: locate(d["source_file"], d["sha256"], roots) for d in tables["documents"] if d.get("sha256")}
@@ -72,24 +74,11 @@ def build_into(out_dir: Path, target: Path, roots: list[Path]) -> ReviewBuild:
         (building / "index.html").write_text(json_to_html(data), encoding="utf-8")
         (building / MARKER).write_bytes(b"")
         os.chmod(building, 0o755)
-        swap_in(building, target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+        commit(building, target)  # the swap ingest's output uses: exchanged in one step where the system can
+    finally:
+        shutil.rmtree(building, ignore_errors=True)  # after an exchange it holds the previous page
     missing = sum(1 for s in sources.values() if s.data is None)
     return ReviewBuild(target / "index.html", len(review.documents), len(review.items), count_crops(data), missing)
-
-
-def swap_in(building: Path, target: Path) -> None:
-    """Replace ``target`` by ``building`` (the old page moved aside first, then removed)."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".review-old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-    os.replace(building, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def doubtful_counts(tables: Mapping[str, Sequence[Any]]) -> tuple[int, int]:
