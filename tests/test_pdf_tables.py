@@ -349,3 +349,100 @@ def test_a_label_spread_over_its_cell_and_split_letter_by_letter_is_one_cell() -
     assert table.n_columns == 3
     data = {(d.row_path[-1], d.column_path[-1]): d.text for d in table_to_structure(table).data}
     assert data[("合計", "一般会計繰出金")] == "1,774,295"
+
+
+def test_labels_spread_and_split_on_most_lines_are_joined_by_the_lines_that_are_not() -> None:
+    # 富士市 予算書 (tests/real/) p.2 as rendered: 面　積 244.94 km2 / 人　口 244,718 人 / 世帯数
+    # 112,968 世帯: two of three lines split their label letter by letter; the third shows the
+    # table has three cells a line.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("fuji-general-account-budget-overview-fy2026")
+    table = next(t for t in parsed.tables if any(c.text == "世帯数" for c in t.cells))
+    assert table.n_columns == 3
+    data = {(d.row_path[-1], d.column): (d.text, d.unit) for d in table_to_structure(table).data}
+    assert data[("面積", 1)] == ("244.94", "km2")
+    assert data[("世帯数", 1)] == ("112,968", "世帯")
+
+
+def test_a_unit_column_gives_its_unit_to_the_figures_of_its_block() -> None:
+    # 南国市 水道事業会計予算 (tests/real/) p.3 as rendered: 第2条 prints 19,200 戸 / 5,220,000 ㎥,
+    # each with its unit; 第3条 prints 千円 only on the 第1款 line (723,805 千円) and leaves it off
+    # the 第1項 … 第3項 lines below; 支出 starts a block of its own. A unit cell holds no figure.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("nankoku-water-utility-budget-fy2022")
+    found = {}
+    for table in (t for t in parsed.tables if t.pages == (3,)):
+        for datum in table_to_structure(table).data:
+            found[(datum.row_path[-1].replace(" ", ""), datum.text.replace(" ", ""))] = datum.unit
+    assert found[("(1)給水戸数", "19,200")] == "戸"
+    assert found[("(2)年間総給水量", "5,220,000")] == "m3"
+    assert found[("第1款水道事業収益", "723,805")] == "千円"
+    assert found[("第2項営業外収益", "93,140")] == "千円"
+    assert found[("第3項特別利益", "10")] == "千円"
+    assert found[("第4項予備費", "500")] == "千円"
+
+
+@pytest.mark.parametrize("text", ["m3", "km2", "千円", "戸"])
+def test_a_cell_that_prints_only_a_unit_holds_no_amount(text: str) -> None:
+    from extractors.tables.long_form import data_cell_amount
+    from extractors.tables.structure import DataCell
+
+    cell = TableCell(text=text, row=1, column=2, bbox=BBox(0, 0, 10, 10))
+    assert data_cell_amount(DataCell(1, 2, cell, text, text, ("面積",), (), None, None, False)) is None
+
+
+def test_a_grand_total_adds_up_the_top_level_of_its_outline() -> None:
+    # 南国市 議員勉強会資料 (tests/real/) p.10 as rendered: 地方債現在高, 一般会計合計 =
+    # 1 普通債 + 2 災害復旧債 + 3 その他 + 特定資金枠外 (17,335,066,832 + 24,769,988 +
+    # 6,838,284,999 + 0 = 24,198,121,819), each of them over its (1) 総務 … rows.
+    from extractors.tables.aggregates import aggregate_issues
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("nankoku-budget-briefing-fy2026")
+    table = next(t for t in parsed.tables if t.pages == (10,) and any("一般会計合計" in c.text.replace(" ", "") for c in t.cells))
+    structure = table_to_structure(table)
+    assert any(structure.row_paths[r] == ("一般会計合計",) for r in structure.aggregate_rows)
+    assert aggregate_issues(structure, table) == []
+
+
+@pytest.mark.parametrize(("text", "unit", "value", "unit_read"), [("△3(△10.7%)", "%", "-3", None), ("27", "%", "27", "%"), ("1,200(35.0%)", "人", "1200", "人")])
+def test_a_count_with_its_rate_in_brackets_is_no_rate(text: str, unit: str, value: str, unit_read: str | None) -> None:
+    # 音威子府村 給与・定員管理 (tests/real/) p.11: 過去5年間の増減数(率) under 単位 人・% prints
+    # △3(△10.7%): the % is the bracket's, the 3 is a count of staff.
+    from decimal import Decimal
+
+    from extractors.tables.long_form import data_cell_amount
+    from extractors.tables.structure import DataCell
+
+    cell = TableCell(text=text, row=1, column=7, bbox=BBox(0, 0, 10, 10))
+    amount = data_cell_amount(DataCell(1, 7, cell, text, text, ("一般行政",), ("過去5年間の増減数(率)",), None, unit, False))
+    assert amount is not None and amount.value == Decimal(value) and amount.unit == unit_read
+
+
+def test_a_grand_total_adds_up_a_subtotal_and_the_lines_after_it() -> None:
+    # 延岡市 6月補正予算 (tests/real/) p.4 as rendered: 性質別 合計 69,408,240 = 小計 36,930,518
+    # (人件費 … 公債費, with 職員給 … under 人件費) + 4 物件費 … 12 投資的経費 (with their own sub-rows).
+    from extractors.tables.aggregates import aggregate_issues
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("nobeoka-r8-june-supplementary-projects")
+    table = next(t for t in parsed.tables if t.pages == (4,) and any(c.text.replace(" ", "") == "小計" for c in t.cells))
+    structure = table_to_structure(table)
+    assert {structure.row_paths[r] for r in structure.aggregate_rows} == {("小計",), ("合計",)}
+    assert aggregate_issues(structure, table) == []
+
+
+def test_subtotals_and_totals_of_a_tax_estimate_add_up() -> None:
+    # 南国市 市税見積書 (tests/real/) p.11 as rendered: amounts printed after their label in one
+    # cell (均等割 68,310); 2.固定資産税 計 3,163,279 = 小計 3,038,426 + 国有資産等所在市町村交付金
+    # 124,853; 市税合計 = the five 計 and single lines.
+    from extractors.tables.aggregates import aggregate_issues
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("nankoku-budget-briefing-fy2026")
+    table = next(t for t in parsed.tables if t.pages == (11,) and any(c.text.replace(" ", "") == "市税合計" for c in t.cells))
+    structure = table_to_structure(table)
+    assert len(structure.aggregate_rows) >= 6
+    assert aggregate_issues(structure, table) == []

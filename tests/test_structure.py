@@ -152,7 +152,7 @@ def test_note_to_units(text: str, units: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("text", "aggregate"),
-    [("合計", True), ("計", True), ("小 計", True), ("資源物計②", True), ("男女計", True), ("総数", True), ("一般会計", False), ("統計", False), ("設計費", False)],
+    [("合計", True), ("計", True), ("小 計", True), ("資源物計②", True), ("男女計", True), ("総数", True), ("一般会計", False), ("統計", False), ("設計費", False), ("一般会計合計", True), ("特別会計", False), ("人口統計", False)],
 )
 def test_is_aggregate_label(text: str, aggregate: bool) -> None:
     assert is_aggregate_label(text) is aggregate

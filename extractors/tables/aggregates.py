@@ -15,6 +15,7 @@ total is printed from the rounded members in the tables seen so far).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -26,8 +27,12 @@ from extractors.tables.structure import Structure
 from schemas.quality import Code, Issue, Severity
 
 
+# A figure printed after its label in one cell (``均等割 68,310`` in a 見積書's amount column).
+LABELLED_FIGURE_RE = re.compile(r"^[^\d\s△▲-]{1,12}\s+(?=[△▲-]?\s*[\d,.]+$)")
+
+
 def cell_number(text: str) -> Decimal | None:
-    amount = parse_amount(value_main(text)) if text else None
+    amount = parse_amount(value_main(LABELLED_FIGURE_RE.sub("", text))) if text else None
     return amount.value if amount is not None and amount.unit in (None, "円", "人", "千円", "件", "世帯", "t", "台") else None
 
 
@@ -37,14 +42,22 @@ def ulp(value: Decimal) -> Decimal:
 
 
 def member_groups(paths: Sequence[tuple[str, ...]], totals: frozenset[int], total: int, first: int) -> list[list[int]]:
-    """Candidate members of a total (a row or a column): the lines of its group since the
-    previous total, all non-total lines of its group, and the group's subtotals."""
+    """Candidate members of a total (a row or a column): the lines at its own level of an
+    outline since the previous total, or all of them (一般会計合計 adds up 1 普通債, 2 災害復旧債 …
+    not their (1) 総務 …); for a total that sits above the level of its members (計 under group
+    labels printed once), the lines of its group since the previous total, or all non-total
+    lines of its group; the group's subtotals; and the subtotals with the lines after the last
+    of them (合計 = 小計 of 人件費 … 公債費, then 物件費 … 投資的経費)."""
     prefix = paths[total][:-1]
     same_group = [k for k in range(first, total) if paths[k] and paths[k][: len(prefix)] == prefix]
     previous = [k for k in same_group if k in totals]
     since = [k for k in same_group if k > max(previous, default=-1) and k not in totals]
     members = [k for k in same_group if k not in totals]
-    return [g for g in (since, members, previous) if g]
+    level = len(paths[total])
+    deeper = any(len(paths[k]) > level for k in members)
+    siblings = [[k for k in group if len(paths[k]) == level] for group in (since, members)] if deeper else []
+    rest = [*previous, *(siblings[0] if siblings and siblings[0] else since)] if previous and since else []
+    return [g for g in (*siblings, since, members, previous, rest) if g]
 
 
 def ratio_column(structure: Structure, column: int) -> bool:
@@ -70,13 +83,12 @@ def adds_up(total: Decimal, members: Sequence[Decimal]) -> bool:
 
 
 def check_total(values: dict[int, Decimal], total: Decimal | None, groups: list[list[int]]) -> bool | None:
-    """True / False when one of the candidate member sets has its numbers (half at least), None
-    when none can be checked."""
-    for group in groups:
-        members = [values[k] for k in group if k in values]
-        if total is not None and len(members) >= max(1, len(group) // 2):
-            return adds_up(total, members)
-    return None
+    """True when one of the candidate member sets that has its numbers (half at least) adds up,
+    False when none of those does, None when none can be checked."""
+    if total is None:
+        return None
+    checked = [adds_up(total, members) for group in groups if len(members := [values[k] for k in group if k in values]) >= max(1, len(group) // 2)]
+    return any(checked) if checked else None
 
 
 def aggregate_issues(structure: Structure, table: Table, output: str = "observations") -> list[Issue]:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 from extractors.model.provenance import table_cell_provenance
 from extractors.model.table import Table
-from extractors.normalize.amounts import parse_amount
+from extractors.normalize.amounts import parse_amount, split_value_note
+from extractors.tables.captions import is_bare_unit
 from extractors.tables.grid import cell_to_text, value_main
 from extractors.tables.structure import PATH_SEPARATOR, DataCell, Structure, is_data_value
 from schemas.tables import CellRow
@@ -25,12 +26,24 @@ def path_to_text(path: Sequence[str]) -> str | None:
 
 
 def data_cell_amount(data: DataCell):  # -> Amount | None
-    """The cell's amount, the unit its headers give applied to a bare number (so 千円 scales it)."""
+    """The cell's amount, the unit its headers give applied to a bare number (so 千円 scales it).
+    A cell that prints only a unit (``m3`` in a unit column) holds no amount; where the cell's
+    bracketed note prints that unit itself (``△3(△10.7%)`` under 増減数(率), 単位 人・%), the unit
+    is the note's and the number before it stays without."""
+    if is_bare_unit(data.text):
+        return None
     main = value_main(data.text)
     amount = parse_amount(main)
-    if amount is not None and amount.unit is None and data.unit:
+    if amount is not None and amount.unit is None and data.unit and not note_has_unit(data.text, data.unit):
         amount = parse_amount(main + data.unit) or amount
     return amount
+
+
+def note_has_unit(text: str, unit: str) -> bool:
+    note = split_value_note(text)[1]
+    printed = parse_amount(note) if note else None
+    heading = parse_amount("1" + unit)
+    return printed is not None and heading is not None and printed.unit == heading.unit
 
 
 def stub_heading(structure: Structure) -> tuple[str, ...]:

@@ -6,7 +6,9 @@
                      kept once, on the first row it covers)
 ``lend_header``      a table printed without header under a table of the same columns (a
                      budget book prints the header once per page, over each 項's table)
-                     takes that table's header rows
+                     takes that table's header rows; a total row printed as a table of its
+                     own, its label merged over the columns the table above divides
+                     (一般会計合計 under a project list), first takes that table's columns
 ``complete_header``  a table whose header prints only the first of the headings of the
                      table above it (前々年度 | 前年度 | 本年度 | (blank) … under 前々年度 |
                      前年度 | 本年度 | 29年度 …) takes the rest from it
@@ -111,15 +113,44 @@ def header_rows(table: FoundTable) -> int:
 
 def header_lender(table: FoundTable, earlier: Sequence[FoundTable]) -> FoundTable | None:
     """The nearest of ``earlier`` tables that can lend ``table`` its header: ``table`` prints
-    none, the lender does (and has rows below it) and has the same columns."""
+    none, the lender does (and has rows below it) and has the same columns, or the columns
+    ``table`` prints are some of the lender's, merged (``on_columns_of``)."""
     if header_rows(table) != 0:
         return None
-    return next((t for t in reversed(earlier) if 0 < header_rows(t) < t.n_rows and tables_continue(t, table)), None)
+    return next(
+        (t for t in reversed(earlier) if 0 < header_rows(t) < t.n_rows and (tables_continue(t, table) or on_columns_of(t, table) is not None)),
+        None,
+    )
+
+
+def edge_indexes(lender: FoundTable, table: FoundTable) -> list[int] | None:
+    """Which of the lender's ruled column edges each edge of ``table`` lies on; None unless all
+    do, the outer edges on the outer edges."""
+    if lender.strategy != "ruled" or table.strategy != "ruled" or len(table.column_edges) != table.n_columns + 1:
+        return None
+    out = []
+    for edge in table.column_edges:
+        k = next((i for i, e in enumerate(lender.column_edges) if abs(e - edge) <= EDGE_TOLERANCE), None)
+        if k is None:
+            return None
+        out.append(k)
+    return out if out[0] == 0 and out[-1] == len(lender.column_edges) - 1 else None
+
+
+def on_columns_of(lender: FoundTable, table: FoundTable) -> FoundTable | None:
+    """``table`` on the lender's columns, each cell spanning those its edges enclose; None when
+    its edges are not among the lender's or it already has the same columns."""
+    indexes = edge_indexes(lender, table)
+    if indexes is None or table.n_columns == lender.n_columns:
+        return None
+    cells = [replace(c, column=indexes[c.column], col_span=indexes[c.column + c.col_span] - indexes[c.column]) for c in table.cells]
+    return table.with_cells(cells, n_columns=lender.n_columns, column_edges=lender.column_edges)
 
 
 def lend_header(first: FoundTable, second: FoundTable) -> FoundTable:
     """``second`` with the header rows of ``first`` above its own rows, and the units ``first``
     prints over the number of its first data cells (``千円16,203,500``) as a row of units."""
+    second = on_columns_of(first, second) or second
     count = header_rows(first)
     header = [c for c in first.cells if c.row < count]
     units = [replace(c, text=match["unit"], row=count) for c in first.cells if c.row == count and (match := leading_unit(c.text))]

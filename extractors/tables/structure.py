@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from extractors.model.table import Table, TableCell
@@ -48,6 +48,7 @@ from extractors.tables.captions import (
     table_units,
 )
 from extractors.tables.column_units import derived_column_units
+from extractors.tables.unit_columns import slots_to_cell_units
 from extractors.tables.grid import cell_to_text, is_mark, is_placeholder_text, is_value_text
 from extractors.tables.outline import (
     OUTLINE_MARKERS,
@@ -64,7 +65,8 @@ PATH_SEPARATOR = " › "
 NUMBER_HEADER_RE = re.compile(r"^(?:no\.?|№|番号|項番|通番|整理番号|事業番号|順位|#)$", re.IGNORECASE)
 # A printed aggregate: 計, 合計, 総計, 小計, 総数 …, or a group or area total (男女計, 市計, 資源物計②).
 AGGREGATE_RE = re.compile(r"^(?:[合総小中累]?計|総数|総額|(?:[^\d\s]{1,8})計|.{1,24}(?:合計|小計|総計))(?:[①-⑳\d()（）]*)$")
-NOT_AGGREGATE_RE = re.compile(r"(?:会|統|設|時|家|集|推|生|主|余|早|見|累)計")
+# Words ending in 計 that are no total (会計, 統計, 設計 …), where they end the label: 一般会計合計 is one.
+NOT_AGGREGATE_RE = re.compile(r"(?:会|統|設|時|家|集|推|生|主|余|早|見|累)計[①-⑳\d()（）]*$")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Structure:
     comparison_columns: frozenset[int] = frozenset()
     comparison_row_period: str | None = None  # the same for 比較 rows below period rows
     comparison_rows: frozenset[int] = frozenset()
+    cell_units: Mapping[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> unit its unit column prints
     data: tuple[DataCell, ...] = ()
     notes: tuple[str, ...] = field(default=())  # repairs made (shifted header or rows), for quality
 
@@ -533,6 +536,7 @@ def table_to_structure(table: Table) -> Structure:
         comparison_columns=comparison_columns,
         comparison_row_period=comparison_row_period,
         comparison_rows=comparison_rows,
+        cell_units=slots_to_cell_units(slots, header_rows, stub_columns),
         notes=tuple(notes),
     )
     return replace(structure, data=tuple(structure_to_data_cells(table, structure, moved)))
@@ -563,7 +567,7 @@ def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tupl
                 row_path=structure.row_paths[cell.row],
                 column_path=structure.column_paths[column],
                 period=period,
-                unit=structure.column_units[column],
+                unit=structure.cell_units.get((cell.row, column)) or structure.column_units[column],
                 aggregate=cell.row in structure.aggregate_rows or column in structure.aggregate_columns,
             )
         )

@@ -137,7 +137,7 @@ def lines_to_year_hint(lines: Sequence[str]) -> int | None:
 def lines_to_table(lines: Sequence[Line], strategy: str = TABS) -> Table:
     """One row per line, one cell per field (PDF lines keep their cells' bbox and span; a label
     spread over its cell that the line split letter by letter is one cell again)."""
-    width = Counter(len(printed_cells(line.cells)) for line in lines).most_common(1)[0][0] if lines else 0
+    width = lines_to_width(lines)
     fields = [spread_label_joined(line.cells, width) for line in lines]
     cells = [
         TableCell(text=c.text, row=r, column=c.column, row_span=c.row_span, col_span=c.col_span, page=line.page, bbox=c.bbox, line=line.number)
@@ -161,6 +161,26 @@ def printed_cells(cells: Sequence[Cell]) -> tuple[Cell, ...]:
     return tuple(cells[:end])
 
 
+def lines_to_width(lines: Sequence[Line]) -> int:
+    """The table's number of cells: the most common count of the lines that do not start with
+    single letters (面 | 積 | 244.94 | km2 over 世帯数 | 112,968 | 世帯: 3), else of all lines."""
+    plain = [len(printed_cells(line.cells)) for line in lines if not starts_with_letters(line.cells)]
+    counts = plain or [len(printed_cells(line.cells)) for line in lines]
+    return Counter(counts).most_common(1)[0][0] if counts else 0
+
+
+def is_letter(cell: Cell) -> bool:
+    text = cell.text.strip()
+    return len(text) == 1 and not text.isdigit() and not text.isascii()
+
+
+def starts_with_letters(cells: Sequence[Cell]) -> bool:
+    """Two or more single letters open the line and something else follows them."""
+    printed = printed_cells(cells)
+    run = next((k for k, c in enumerate(printed) if not is_letter(c)), len(printed))
+    return 2 <= run < len(printed)
+
+
 def spread_label_joined(cells: Sequence[Cell], width: int) -> tuple[Cell, ...]:
     """``合 | 計 | 14,111,186 | 1,774,295`` in a table of three columns: a label spread over its
     cell (合　　計) whose letters the line split into cells of their own, one cell again. Only
@@ -168,7 +188,7 @@ def spread_label_joined(cells: Sequence[Cell], width: int) -> tuple[Cell, ...]:
     printed = printed_cells(cells)
     extra = len(printed) - width
     head = printed[: extra + 1]
-    if width < 2 or extra < 1 or not all(len(t := c.text.strip()) == 1 and not t.isdigit() and not t.isascii() for c in head):
+    if width < 2 or extra < 1 or not all(is_letter(c) for c in head):
         return tuple(cells)
     boxes = [c.bbox for c in head if c.bbox is not None]
     box = BBox(min(b.x0 for b in boxes), min(b.top for b in boxes), max(b.x1 for b in boxes), max(b.bottom for b in boxes)) if boxes else None
