@@ -1,4 +1,4 @@
-"""Comments tables (extractors/comments.py) and cross-document reference links (extractors/links.py).
+"""Comments tables (extractors/content/comments/) and cross-document reference links (extractors/content/links.py).
 
 The pairing accuracy is measured on a seeded corpus with known truth (tests/comments_corpus.py)
 and on the real sample 002, whose truth is written below as line ranges of the file.
