@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.content.comments.header import Region, document_to_regions
-from extractors.content.comments.refs import refs_to_field, text_to_refs
+from extractors.content.comments.refs import refs_to_field, text_to_item_ref, text_to_refs
 from extractors.content.comments.rows import Draft, table_to_drafts, units_to_drafts
 from extractors.content.comments.units import attach_headings, lines_to_units, region_to_lines
 from extractors.content.comments.voice import split_soft_units, units_to_part_voices, voices_to_scores
@@ -21,19 +21,31 @@ from schemas.tables import CommentRow
 
 
 def draft_to_comment(doc_id: str, item: int, draft: Draft) -> CommentRow:
+    """The row of one item: its references to projects (not to other items of the table, which
+    go to ``refers_to_item``) and the item number as printed."""
     opinion = "\n".join(draft.opinion)
     response = "\n".join(draft.response) or None
     refs = text_to_refs(opinion + "\n" + (response or ""))
-    return CommentRow(doc_id=doc_id, item=item, opinion=opinion, response=response, project_refs=refs_to_field(refs), **draft.source.columns())
+    return CommentRow(
+        doc_id=doc_id,
+        item=item,
+        opinion=opinion,
+        response=response,
+        project_refs=refs_to_field(refs),
+        printed_item=draft.label,
+        refers_to_item=text_to_item_ref(response or ""),
+        **draft.source.columns(),
+    )
 
 
 def draft_to_issues(item: int, draft: Draft) -> list[Issue]:
     location = f"comments item {item}"
     key, table_id = (("item", item),), draft.source.table_id
+    where = f"page {draft.page}, line {draft.line}"
     if not draft.response:
-        return [Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"no answer found for the opinion (page {draft.page}, line {draft.line})", "comments", location, key, table_id)]
+        return [Issue(Code.ANSWER_MISSING, Severity.WARNING, f"no answer printed or found for the opinion ({where})", "comments", location, key, table_id)]
     if not draft.opinion:
-        return [Issue(Code.CELL_AMBIGUOUS, Severity.WARNING, f"an answer without an opinion (page {draft.page}, line {draft.line})", "comments", location, key, table_id)]
+        return [Issue(Code.OPINION_MISSING, Severity.WARNING, f"an answer without an opinion ({where})", "comments", location, key, table_id)]
     return []
 
 

@@ -23,6 +23,9 @@ BULLET_RE = re.compile("^(?:[" + MARKER_CHARS + r"]|【|[\u2460-\u2473]|[(（]\s
 OPINION_TERM_RE = re.compile(r"意見|質問|提案|要望|提言")
 ANSWER_TERM_RE = re.compile(r"考え方|回答|対応|見解|答え|方針")
 NUMBER_TERM_RE = re.compile(r"^(?:No\.?|NO\.?|no\.?|番号|項番|#)$")
+# Other columns a comments table may print beside the number: where in the plan the opinion is
+# about (該当箇所, 該当ページ, 項目, 章), how it was classified (区分, 分類), who sent it (提出者).
+PLACE_TERM_RE = re.compile(r"^(?:該当(?:箇所|個所|ページ|頁|項目|部分)?|項目|章|節|頁|ページ|区分|分類|分野|種別|対象|提出者|件数)$")
 MAX_LABEL_WIDTH = 40  # display columns of one header label (ご意見に対する市の考え方 is 26)
 MAX_SPLIT_LABEL_WIDTH = 24  # a label alone on its line, its partner on the next line
 END_RE = re.compile(r"^(?:以\s*上|第\s*[\d一二三四五六七八九十]+\s*[章節部編])$")
@@ -50,7 +53,10 @@ def labels_are_comments_header(labels: Sequence[str]) -> bool:
     if answer is None:
         return False
     others = [label for i, label in enumerate(labels) if i not in (opinion, answer)]
-    return all(NUMBER_TERM_RE.match(label) or OPINION_TERM_RE.search(label) or ANSWER_TERM_RE.search(label) for label in others)
+    return all(
+        NUMBER_TERM_RE.match(label) or PLACE_TERM_RE.match(label) or OPINION_TERM_RE.search(label) or ANSWER_TERM_RE.search(label)
+        for label in others
+    )
 
 
 def line_is_comments_header(line: Line) -> bool:

@@ -33,6 +33,7 @@ class Draft:
     line: int
     evidence: str  # how the row boundary and the split were decided
     source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was read from
+    label: str | None = None  # the item number as printed (1, No.1, ①)
 
 
 INTERLEAVED_SHARE = 0.3  # rows with an opinion after an answer that make a document interleaved
@@ -137,27 +138,53 @@ def header_roles(header: Line) -> dict[int, Column | None]:
 
 def table_to_drafts(region: Region) -> list[Draft]:
     """One draft per table row: a row starts where the number cell is filled (or, without a
-    number column, where the opinion cell is); other lines continue the row above."""
+    number column, where the opinion cell is); other lines continue the row above. A cell
+    merged down over several rows (one answer printed for items 2 and 3) belongs to each of
+    them; a line with nothing in the number, opinion or answer columns (a group heading such
+    as 「Ⅱ．その他の意見」 between the rows) belongs to none."""
     roles = header_roles(region.header[0])
     number_col = next((c for c, r in roles.items() if r is None), None)
-    drafts: list[dict[Column, list[str]]] = []
-    places: list[tuple[int, int]] = []
-    sources: list[list[Line]] = []
+    rows: list[TableRowDraft] = []
+    merged: dict[Column, tuple[str, int]] = {}  # a merged cell's text and the rows it still covers
     for line in region.lines[1:]:
         if line.is_blank or line_is_comments_header(line):
             continue
-        cells = {c.column: nfkc_keep_marks(c.text).strip() for c in line.cells}
-        texts = {role: cells.get(col, "") for col, role in roles.items() if role is not None}
-        starts = bool(cells.get(number_col, "")) if number_col is not None else bool(texts.get(Column.OPINION))
-        if starts or not drafts:
-            drafts.append({Column.OPINION: [], Column.ANSWER: []})
-            places.append((line.page, line.number))
-            sources.append([])
-        sources[-1].append(line)
+        cells = {c.column: c for c in line.cells}
+        texts = {role: nfkc_keep_marks(cells[col].text).strip() if col in cells else "" for col, role in roles.items() if role is not None}
+        number = nfkc_keep_marks(cells[number_col].text).strip() if number_col in cells else ""
+        starts = bool(number) if number_col is not None else bool(texts.get(Column.OPINION))
+        if starts or not rows:
+            for role, (text, left) in list(merged.items()):
+                if not texts.get(role) and left > 0:
+                    texts[role] = text
+            rows.append(TableRowDraft(line.page, line.number, number or None))
+        elif not any(texts.values()):
+            continue
+        merged = {role: (text, left - 1) for role, (text, left) in merged.items() if left > 1}
+        for col, role in roles.items():
+            if role is not None and col in cells and cells[col].row_span > 1 and texts[role]:
+                merged[role] = (texts[role], cells[col].row_span - 1)
+        rows[-1].add(line, texts)
+    return [row.to_draft() for row in rows]
+
+
+@dataclass
+class TableRowDraft:
+    """The cells of one table row as they are read, line by line (``table_to_drafts``)."""
+
+    page: int
+    line: int
+    label: str | None
+    opinion: list[str] = field(default_factory=list)
+    response: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+    def add(self, line: Line, texts: dict[Column, str]) -> None:
+        self.lines.append(line)
         for role, text in texts.items():
             if text:
-                drafts[-1][role].append(text)
-    return [
-        Draft(opinion=tuple(d[Column.OPINION]), response=tuple(d[Column.ANSWER]), page=p, line=n, evidence="table cells", source=lines_to_provenance(ls))
-        for d, (p, n), ls in zip(drafts, places, sources, strict=True)
-    ]
+                (self.opinion if role is Column.OPINION else self.response).append(text)
+
+    def to_draft(self) -> Draft:
+        source = lines_to_provenance(self.lines)
+        return Draft(tuple(self.opinion), tuple(self.response), self.page, self.line, "table cells", source, label=self.label)
