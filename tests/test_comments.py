@@ -447,3 +447,30 @@ def test_an_item_without_an_answer_has_its_own_quality_code():
     extraction = extract(document)
     assert [(r.printed_item, r.response) for r in extraction.comments] == [("1", "検討します。"), ("2", None)]
     assert [(i.code, i.key) for i in extraction.issues] == [(Code.ANSWER_MISSING, (("item", 2),))]
+
+
+def test_printed_item_numbers_are_the_rows_and_page_marks_are_dropped():
+    """Numbered items with indented answers (indentation is no row start where numbers are
+    printed), page numbers printed between them, one answer printed before its opinion and
+    one item without an answer."""
+    text = (
+        "No.　ご意見　市の考え方\n"
+        "No.1　駅前の駐輪場が不足しているので、増やしてほしい。\n"
+        "　・駐輪場の増設について検討してまいります。\n"
+        "No.2　運行事業者と協議してまいります。\n"
+        "　・バスの本数が少ないため、増便してほしい。\n"
+        "- 1 -\n"
+        "No.　ご意見　市の考え方\n"
+        "No.3　公園のトイレを洋式にしてほしい。\n"
+        "　・No.1の回答のとおりです。\n"
+        "2 ページ\n"
+        "No.4　図書館の開館時間を延長してほしい。\n"
+    )
+    extraction = extract(text_to_document(text))
+    assert [(r.printed_item, r.opinion, r.response, r.refers_to_item, r.project_refs) for r in extraction.comments] == [
+        ("No.1", "駅前の駐輪場が不足しているので、増やしてほしい。", "・駐輪場の増設について検討してまいります。", None, None),
+        ("No.2", "・バスの本数が少ないため、増便してほしい。", "運行事業者と協議してまいります。", None, None),
+        ("No.3", "公園のトイレを洋式にしてほしい。", "・No.1の回答のとおりです。", "1", None),
+        ("No.4", "図書館の開館時間を延長してほしい。", None, None, None),
+    ]
+    assert [(i.code, i.key) for i in extraction.issues] == [(Code.ANSWER_MISSING, (("item", 4),))]

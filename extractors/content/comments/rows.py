@@ -49,7 +49,11 @@ def units_to_drafts(units: Sequence[Unit], voices: Sequence[int]) -> list[Draft]
 
 
 def cued_rows_to_drafts(units: Sequence[Unit], voices: Sequence[int]) -> list[Draft]:
-    segments = split_at(list(range(len(units))), lambda i: units[i].cue in (Cue.INDENT, Cue.NUMBER))
+    """Rows from row cues. Printed item numbers, where there are several, are the row starts:
+    indentation inside a numbered table sets off the answer or a sub-part, not a new item."""
+    numbered = sum(1 for u in units if u.cue is Cue.NUMBER) >= 2
+    cues = (Cue.NUMBER,) if numbered else (Cue.INDENT, Cue.NUMBER)
+    segments = split_at(list(range(len(units))), lambda i: units[i].cue in cues)
     labelled = [voices_to_labels([voices[i] for i in seg]) for seg in segments]
     interleaved = sum(1 for labels in labelled if labels_interleave(labels))
     long_rows = sum(1 for seg in segments if len(seg) >= 3)
@@ -116,7 +120,8 @@ def labelled_to_draft(units: Sequence[Unit], labels: Sequence[Column], evidence:
     opinion = tuple(u.text for u, c in zip(units, labels, strict=True) if c is Column.OPINION)
     response = tuple(u.text for u, c in zip(units, labels, strict=True) if c is Column.ANSWER)
     source = provenance_union(u.source for u in units)
-    return Draft(opinion=opinion, response=response, page=units[0].page, line=units[0].line, evidence=evidence, source=source)
+    label = next((u.label for u in units if u.label), None)
+    return Draft(opinion=opinion, response=response, page=units[0].page, line=units[0].line, evidence=evidence, source=source, label=label)
 
 
 # --- a comments table read as real cells (PDF ruled table, tab-separated text) ---------------------

@@ -43,6 +43,7 @@ class Cue(StrEnum):
 
 class LineKind(StrEnum):
     HEADER = "header"
+    PAGE_MARK = "page mark"  # a page number printed as a header or footer (- 2 -, 2 ページ, 2/10)
     NUMBER = "number"  # an item number alone on its line
     CONTENT = "content"
 
@@ -56,11 +57,13 @@ class RegionLine:
     page: int
     number: int  # line number in the document
     item_number: int | None = None  # item number printed at the line start
+    item_label: str | None = None  # the same as printed (1, No.1, 番号1)
     source: Provenance = field(default=NO_PROVENANCE, compare=False)  # where the line was printed
 
 
 # On the line as printed (full-width digits included): 1 / １． / No.1 / 番号１
 ITEM_NUMBER_RE = re.compile(r"^(?:(?:No|NO|no|№|Ｎｏ|ＮＯ|番号)\s*[.．]?\s*)?(\d{1,3})(?:\s+|[.．、:：]\s*(?!\d)|$)(?!\d)")
+PAGE_MARK_RE = re.compile(r"^(?:[-－—–ー]\s*\d{1,3}\s*[-－—–ー]|\d{1,3}\s*(?:ページ|頁)|(?:P|p|ページ)\s*\.?\s*\d{1,3}|\d{1,3}\s*/\s*\d{1,3})$")
 HEADING_RE = re.compile(r"^(?:【[^】]*】|[■□◆◇][^。]*)$")
 
 
@@ -90,15 +93,24 @@ def region_to_lines(region: Region) -> list[RegionLine]:
         text = nfkc_keep_marks(raw).strip()
         if text in header_keys or (line.is_tabular and line_is_comments_header(line)) or labels_are_comments_header(header_labels(text)):
             kind = LineKind.HEADER
+        elif PAGE_MARK_RE.match(text):
+            kind = LineKind.PAGE_MARK
         elif number is not None and not ITEM_NUMBER_RE.sub("", raw, count=1).strip():
             kind = LineKind.NUMBER
         else:
             kind = LineKind.CONTENT
+        label = item_label_of(raw) if number is not None else None
         if number is not None and kind is LineKind.CONTENT:
             raw = ITEM_NUMBER_RE.sub("", raw, count=1).strip()
             text = nfkc_keep_marks(raw).strip()
-        out.append(RegionLine(text, raw, line_indent(line), kind, line.page, line.number, number, lines_to_provenance([line])))
+        out.append(RegionLine(text, raw, line_indent(line), kind, line.page, line.number, number, label, lines_to_provenance([line])))
     return out
+
+
+def item_label_of(printed: str) -> str | None:
+    """The item number as printed at the line start (``No.１`` -> ``No.1``), its separator dropped."""
+    match = ITEM_NUMBER_RE.match(printed)
+    return nfkc_keep_marks(match.group(0)).strip().rstrip(".、:") if match else None
 
 
 def item_number_of(printed: str) -> tuple[int, str] | None:
@@ -143,6 +155,7 @@ class Unit:
     page: int
     line: int
     source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was rejoined from
+    label: str | None = None  # the item number printed before it (a row's first unit)
 
     @property
     def text(self) -> str:
@@ -163,26 +176,37 @@ def lines_to_units(lines: Sequence[RegionLine]) -> list[Unit]:
     wrap = wrap_width([display_width(ln.text) for ln in content])
     marked = sum(1 for ln in content if BULLET_RE.match(ln.text)) >= 2
     groups: list[tuple[Cue, list[list[RegionLine]]]] = []
-    pending = Cue.NONE
+    labels: list[str | None] = []
+    pending, pending_label = Cue.NONE, None
     prev: RegionLine | None = None
     for ln in lines:
+        if ln.kind is LineKind.PAGE_MARK:
+            continue
         if ln.kind is LineKind.HEADER:
             pending = Cue.PAGE if groups else Cue.NONE
             continue
         if ln.kind is LineKind.NUMBER:
-            pending = Cue.NUMBER
+            pending, pending_label = Cue.NUMBER, ln.item_label
             continue
         cue = line_cue(ln, base, pending)
         if not groups or starts_unit(ln, prev, cue, wrap):
             groups.append((cue, [[ln]]))
+            labels.append(ln.item_label or (pending_label if pending is Cue.NUMBER else None))
         elif not marked and prev is not None and prev.text[-1] in SENTENCE_ENDS:
             groups[-1][1].append([ln])
         else:
             groups[-1][1][-1].append(ln)
-        pending, prev = Cue.NONE, ln
+        pending, pending_label, prev = Cue.NONE, None, ln
     return [
-        Unit(tuple(rejoin_part(part) for part in parts), cue, parts[0][0].page, parts[0][0].number, provenance_union(ln.source for part in parts for ln in part))
-        for cue, parts in groups
+        Unit(
+            tuple(rejoin_part(part) for part in parts),
+            cue,
+            parts[0][0].page,
+            parts[0][0].number,
+            provenance_union(ln.source for part in parts for ln in part),
+            label,
+        )
+        for (cue, parts), label in zip(groups, labels, strict=True)
     ]
 
 
@@ -256,7 +280,7 @@ def attach_headings(units: Sequence[Unit]) -> list[Unit]:
             continue
         if carry is not None:
             cue = carry.cue if carry.cue is not Cue.NONE else unit.cue
-            unit = Unit((carry.text + "\n" + unit.parts[0],) + unit.parts[1:], cue, carry.page, carry.line, carry.source.union(unit.source))
+            unit = Unit((carry.text + "\n" + unit.parts[0],) + unit.parts[1:], cue, carry.page, carry.line, carry.source.union(unit.source), carry.label or unit.label)
             carry = None
         out.append(unit)
     if carry is not None:

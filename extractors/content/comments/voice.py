@@ -22,7 +22,7 @@ def split_soft_units(units: Sequence[Unit], part_voices: Sequence[Sequence[Voice
         start = 0
         for k in range(1, len(unit.parts) + 1):
             if k == len(unit.parts) or labels[k] != labels[k - 1]:
-                out.append(replace(unit, parts=unit.parts[start:k], cue=unit.cue if start == 0 else Cue.NONE))
+                out.append(replace(unit, parts=unit.parts[start:k], cue=unit.cue if start == 0 else Cue.NONE, label=unit.label if start == 0 else None))
                 style = part_voice[k - 1].style | {m for m in part_voice[start].style if m.startswith("marker:")}
                 voices.append(Voice(sum(v.score for v in part_voice[start:k]), style))
                 start = k
