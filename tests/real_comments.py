@@ -28,9 +28,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
 from pathlib import Path
 from typing import Any
+
+from tests.real_corpus import pdf_to_result
 
 COMMENTS = Path(__file__).resolve().parent / "real" / "comments"
 FLOORS_FILE = COMMENTS / "floors.json"  # per document, the items (as keyed) paired when recorded
@@ -192,15 +193,9 @@ class DocumentScore:
         return sum(refers_right(r) for r in keyed), len(keyed)
 
 
-@cache
 def extract(slug: str) -> Any:
     """The envelope keikaku gives for one corpus document (cached per process)."""
-    from pipeline.envelope import InputFile
-    from pipeline.executors import input_to_result
-    from pipeline.stages import default_stages
-
-    path = COMMENTS / f"{slug}.pdf"
-    return input_to_result(InputFile(source_file=path.name, data=path.read_bytes()), default_stages())
+    return pdf_to_result(COMMENTS / f"{slug}.pdf")
 
 
 def score_document(slug: str) -> DocumentScore:
