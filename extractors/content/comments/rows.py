@@ -159,8 +159,8 @@ def table_to_drafts(region: Region) -> list[Draft]:
         number = nfkc_keep_marks(cells[number_col].text).strip() if number_col in cells else ""
         starts = bool(number) if number_col is not None else bool(texts.get(Column.OPINION))
         if starts or not rows:
-            for role, (text, left) in list(merged.items()):
-                if not texts.get(role) and left > 0:
+            for role, (text, _) in merged.items():
+                if not texts.get(role):
                     texts[role] = text
             rows.append(TableRowDraft(line.page, line.number, number or None))
         elif not any(texts.values()):
