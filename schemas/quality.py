@@ -78,6 +78,8 @@ class Code(StrEnum):
     LABEL_PLACEMENT_UNCERTAIN = "label-placement-uncertain"
     COUNT_MISMATCH = "count-mismatch"
     REFERENCE_MISMATCH = "reference-mismatch"
+    ANSWER_MISSING = "answer-missing"  # a comments item printed without an answer (or one not found)
+    OPINION_MISSING = "opinion-missing"  # an answer with no opinion before it
     TABLE_UNCLAIMED = "table-unclaimed"  # no extractor understood a table: its cells are in `cells`
     TABLES_NOT_UNDERSTOOD = "tables-not-understood"  # tables were found, none understood (document partial)
     AGGREGATE_MISMATCH = "aggregate-mismatch"  # a printed 計 / 小計 / 合計 is not the sum of its members

@@ -236,6 +236,8 @@ class CommentRow(TableRow):
     opinion: str = col("The opinion (御意見).", required=True, default="")
     response: str | None = col("The administration's answer (考え方).")
     project_refs: str | None = col("';'-separated project numbers referred to (40;53).")
+    printed_item: str | None = col("The item's number as printed in the table (1, No.1, ①); numbering may restart under a heading.")
+    refers_to_item: str | None = col("The item whose answer this answer points to (「No.5の回答のとおり」), as printed (5).")
 
 
 @with_provenance

@@ -246,14 +246,18 @@ class DocumentScore:
 
 
 @cache
-def extract(slug: str) -> Any:
-    """The envelope keikaku gives for one corpus document (cached per process)."""
+def pdf_to_result(path: Path) -> Any:
+    """The envelope keikaku gives for one PDF (cached per process)."""
     from pipeline.envelope import InputFile
     from pipeline.executors import input_to_result
     from pipeline.stages import default_stages
 
-    path = REAL / f"{slug}.pdf"
     return input_to_result(InputFile(source_file=path.name, data=path.read_bytes()), default_stages())
+
+
+def extract(slug: str) -> Any:
+    """The envelope keikaku gives for one corpus document."""
+    return pdf_to_result(REAL / f"{slug}.pdf")
 
 
 def score_document(slug: str) -> DocumentScore:

@@ -1,4 +1,4 @@
-"""Comments tables (extractors/comments.py) and cross-document reference links (extractors/links.py).
+"""Comments tables (extractors/content/comments/) and cross-document reference links (extractors/content/links.py).
 
 The pairing accuracy is measured on a seeded corpus with known truth (tests/comments_corpus.py)
 and on the real sample 002, whose truth is written below as line ranges of the file.
@@ -23,6 +23,9 @@ from extractors.content.comments import (
     morphemes_to_voice,
     text_to_refs,
 )
+from extractors.content.comments.header import Region
+from extractors.content.comments.refs import text_to_item_ref
+from extractors.content.comments.rows import table_to_drafts
 from extractors.content.links import (
     LinkStatus,
     comment_refs_to_links,
@@ -30,7 +33,7 @@ from extractors.content.links import (
     link_comment_refs,
     name_similarity,
 )
-from extractors.model.document import Document
+from extractors.model.document import Cell, Document, Line
 from extractors.normalize.nlp import NLP_TIMER, tokens
 from extractors.readers import read_document
 from schemas.quality import Code, Severity
@@ -73,6 +76,10 @@ def key(text: str | None) -> str:
         ("資料2「16 防災訓練の合同実施」における", [ProjectRef(16, "防災訓練の合同実施")]),
         ("No5 の事業と「5　ごみ処理の広域化」", [ProjectRef(5, "ごみ処理の広域化")]),  # one per number, the name kept
         ("「3つの新規事業」を加える", []),  # a quantity, not a project
+        ("「12学級」を維持してほしい", []),  # a count of classes
+        ("「1対N型」の運行形態", []),  # a ratio
+        ("No.5の回答のとおりです。", []),  # another item of the table, not a project
+        ("No.5の事業を拡充し、No.7の回答のとおり進めます", [ProjectRef(5, None)]),
         ("「2025年度から実施」とある", []),
         ("NPOとの連携", []),
         ("(資料3)に記載", []),
@@ -80,6 +87,23 @@ def key(text: str | None) -> str:
 )
 def test_text_to_refs(text, expected):
     assert text_to_refs(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("No.5の回答のとおりです。", "5"),
+        ("番号3と同じ", "3"),
+        ("上記1の考え方を参照してください。", "1"),
+        ("②に対する回答と同様です。", "②"),
+        ("No.12の回答をご覧ください。", "12"),
+        ("基本目標1の考え方に沿って進めます。", None),  # a part of the plan, no item
+        ("令和2年度の回答のとおり", None),
+        ("No40「圏域内農産物の消費促進」の取組として", None),  # a project
+    ],
+)
+def test_text_to_item_ref(text, item):
+    assert text_to_item_ref(text) == item
 
 
 # --- header (layout decides whether there is a comments table at all) ----------------------------------
@@ -93,6 +117,9 @@ def test_text_to_refs(text, expected):
         ("No. ご意見 回答", True),
         ("番号\t質問・意見\t町の考え方", True),
         ("委員の意見 事務局の見解", True),
+        ("該当箇所\t番号\t素案に対する意見（概要）\t意見に対する考え方", True),  # a column for the part of the plan
+        ("区分 ご意見の要旨 市の考え方", True),
+        ("事業名 ご意見 市の考え方", False),  # a column the table does not explain
         ("市民意見への対応について", False),  # one label: a title
         ("回答 意見", False),  # the answer column comes second
         ("ご意見をお寄せください。 回答します", False),
@@ -385,3 +412,65 @@ def test_pair_000_002_with_the_project_list_extractor(sample_002):
     projects = priority_matrix.PriorityMatrixExtractor().extract(listing, listing.tables, ExtractContext(area=AREA)).projects
     document, _, extraction = sample_002
     check_pair_000_002(document.doc_id, extraction.comments, listing.doc_id, projects)
+
+
+# --- a comments table read as real cells ----------------------------------------------------------------
+
+
+def table_line(number: int, cells: list[tuple[str, int]]) -> Line:
+    """A ruled-table row: (text, rows the cell is merged over) per column."""
+    return Line("\t".join(c for c, _ in cells), tuple(Cell(c, i, row_span=s) for i, (c, s) in enumerate(cells)), 1, number)
+
+
+def test_a_merged_answer_belongs_to_every_item_it_covers_and_a_group_heading_to_none():
+    header = table_line(1, [("該当箇所", 1), ("番号", 1), ("意見の概要", 1), ("考え方", 1)])
+    lines = (
+        header,
+        table_line(2, [("第1章", 1), ("1", 1), ("駐輪場を増やしてほしい。", 1), ("検討します。", 1)]),
+        table_line(3, [("第2章", 2), ("2", 1), ("バスを増便してほしい。", 1), ("事業者と協議します。", 2)]),
+        table_line(4, [("", 1), ("3", 1), ("バス停に屋根がほしい。", 1), ("", 1)]),
+        Line("Ⅱ．その他の意見", (Cell("Ⅱ．その他の意見", 0),), 1, 5),
+        table_line(6, [("第3章", 1), ("1", 1), ("公園を整備してほしい。", 1), ("", 1)]),
+    )
+    drafts = table_to_drafts(Region(lines=lines, header=(header,)))
+    assert [(d.label, d.opinion, d.response) for d in drafts] == [
+        ("1", ("駐輪場を増やしてほしい。",), ("検討します。",)),
+        ("2", ("バスを増便してほしい。",), ("事業者と協議します。",)),
+        ("3", ("バス停に屋根がほしい。",), ("事業者と協議します。",)),
+        ("1", ("公園を整備してほしい。",), ()),  # numbering restarts; no answer printed
+    ]
+    assert drafts[2].source.line_end == 4  # the heading is no part of the item above it
+
+
+def test_an_item_without_an_answer_has_its_own_quality_code():
+    document = text_to_document("番号\t意見\t市の考え方\n1\t駐輪場を増やしてほしい。\t検討します。\n2\tバスを増便してほしい。\t\n")
+    extraction = extract(document)
+    assert [(r.printed_item, r.response) for r in extraction.comments] == [("1", "検討します。"), ("2", None)]
+    assert [(i.code, i.key) for i in extraction.issues] == [(Code.ANSWER_MISSING, (("item", 2),))]
+
+
+def test_printed_item_numbers_are_the_rows_and_page_marks_are_dropped():
+    """Numbered items with indented answers (indentation is no row start where numbers are
+    printed), page numbers printed between them, one answer printed before its opinion and
+    one item without an answer."""
+    text = (
+        "No.　ご意見　市の考え方\n"
+        "No.1　駅前の駐輪場が不足しているので、増やしてほしい。\n"
+        "　・駐輪場の増設について検討してまいります。\n"
+        "No.2　運行事業者と協議してまいります。\n"
+        "　・バスの本数が少ないため、増便してほしい。\n"
+        "- 1 -\n"
+        "No.　ご意見　市の考え方\n"
+        "No.3　公園のトイレを洋式にしてほしい。\n"
+        "　・No.1の回答のとおりです。\n"
+        "2 ページ\n"
+        "No.4　図書館の開館時間を延長してほしい。\n"
+    )
+    extraction = extract(text_to_document(text))
+    assert [(r.printed_item, r.opinion, r.response, r.refers_to_item, r.project_refs) for r in extraction.comments] == [
+        ("No.1", "駅前の駐輪場が不足しているので、増やしてほしい。", "・駐輪場の増設について検討してまいります。", None, None),
+        ("No.2", "・バスの本数が少ないため、増便してほしい。", "運行事業者と協議してまいります。", None, None),
+        ("No.3", "公園のトイレを洋式にしてほしい。", "・No.1の回答のとおりです。", "1", None),
+        ("No.4", "図書館の開館時間を延長してほしい。", None, None, None),
+    ]
+    assert [(i.code, i.key) for i in extraction.issues] == [(Code.ANSWER_MISSING, (("item", 4),))]

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz
 
-from extractors.content.comments import ProjectRef, refs_to_field, text_to_refs
+from extractors.content.comments.refs import ProjectRef, refs_to_field, text_to_refs
 from extractors.normalize.textnorm import nfkc_keep_marks
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import CommentRow, ProjectRow
