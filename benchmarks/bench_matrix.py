@@ -75,7 +75,7 @@ def document_matrices(paths: list[Path]) -> list[Matrix]:
 
 
 def generated_matrices(cases) -> list[Matrix]:
-    from extractors.content.participation import matrix_to_evidence, table_to_matrices
+    from extractors.content.participation_layout import matrix_to_evidence, table_to_matrices
     from extractors.normalize.gazetteer import default_gazetteer
     from extractors.readers import read_document
 
@@ -109,6 +109,9 @@ def score(matrices: list[Matrix], recoveries: dict[str, list], seconds: dict[str
         readings = {name: recs[i] for name, recs in recoveries.items()}
         for name, rec in readings.items():
             tally = tallies[name]
+            if rec is None:
+                tally.uncertified += 1
+                continue
             tally.uncertified += not rec.certified
             for r, row in enumerate(rec.states):
                 for c, state in enumerate(row):
@@ -119,7 +122,7 @@ def score(matrices: list[Matrix], recoveries: dict[str, list], seconds: dict[str
                         right = state == matrix.truth[r][c]
                         tally.right += right
                         tally.unflagged_wrong += not right and not flagged
-                    if any(other.states[r][c] != state for other in readings.values()):
+                    if any(other is not None and other.states[r][c] != state for other in readings.values()):
                         tally.differing += 1
                         tally.unflagged_differing += not flagged
     return tallies
@@ -136,7 +139,11 @@ def main() -> None:
         for matrix in matrices:
             for name, solve in solvers.items():
                 started = time.perf_counter()
-                recoveries[name].append(solve(matrix.evidence))
+                try:
+                    recoveries[name].append(solve(matrix.evidence))
+                except Exception as error:  # noqa: BLE001 - a solver that fails on a matrix is a figure here
+                    print(f"{source}: {name} failed on {matrix.name}: {error!r}", flush=True)
+                    recoveries[name].append(None)
                 seconds[name].append(time.perf_counter() - started)
         for name, t in score(matrices, recoveries, seconds).items():
             accuracy = f"{t.right / t.cells:.4f}" if matrices and matrices[0].truth is not None and t.cells else "-"

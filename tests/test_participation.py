@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from extractors.content.base import ExtractContext
-from extractors.content.participation import ParticipationExtractor, matrix_to_evidence, table_to_matrices
+from extractors.content.participation import ParticipationExtractor
+from extractors.content.participation_layout import matrix_to_evidence, table_to_matrices
 from extractors.matrix.master import evidence_to_totals, independent_totals
 from extractors.matrix.model import EXISTING, NEW, NONE, DamageModel, MatrixEvidence, RowEvidence, RowTotalRule, Totals, align_row
 from extractors.matrix.recovery import evidence_to_recovery, total_checks
@@ -289,6 +290,25 @@ def test_a_search_stopped_before_any_solution_repairs_the_lp_reading_until_every
                 for c in range(ev.n_columns))
     assert right >= naive
     assert all(recovery.ambiguous[r][c] for r, c in cells if recovery.states[r][c] != truth[r][c])
+
+
+def test_a_reading_not_proven_the_cheapest_says_so_in_quality(monkeypatch) -> None:
+    # past the plan size a MILP stops on its limit: the document still gets the best reading found,
+    # and a quality row tells the reader it is not proven; without the limit there is no such row
+    import extractors.matrix.solver as solver_module
+    from extractors.matrix.master import SEARCH_LIMIT
+
+    case = make_case(1012)
+    document, blocks = parse(case.text, "matrix-1012.txt")
+
+    def not_proven(extraction) -> list[str]:
+        return [i.message for i in extraction.issues if i.code == Code.CELL_AMBIGUOUS and "not proven" in i.message]
+
+    assert not not_proven(ParticipationExtractor().extract(document, blocks, ExtractContext()))
+    monkeypatch.setattr(solver_module, "solve_milp", lambda *args, **kwargs: SEARCH_LIMIT)
+    stopped = ParticipationExtractor().extract(document, blocks, ExtractContext())
+    assert len(not_proven(stopped)) == 1
+    assert len(stopped.participation) == len(case.projects) * len(case.members)
 
 
 def test_the_repair_meets_the_column_totals_from_a_start_that_misses_them() -> None:
