@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -42,6 +42,7 @@ from extractors.matrix.master import (
     solve_milp,
     solve_milp_deviation,
     tokens_to_ties,
+    violated_totals,
 )
 from extractors.matrix.model import (
     EPS,
@@ -186,9 +187,13 @@ class RuleProblem:
             window = needed
 
     def limited(self, flat: Flat, excess: np.ndarray, solution: object) -> Outcome:
-        """A MILP stopped on its limit: its solution if it found one, else the least deviation."""
+        """A MILP stopped on its limit: its solution if it found one, else each row's cheapest
+        priced reading with the totals it misses (every cell is then flagged)."""
         if not isinstance(solution, Solution):
-            return replace(self.solve_soft(), limited=True)
+            starts = np.searchsorted(flat.owner, np.arange(flat.n_rows + 1))
+            chosen = np.array([starts[r] + int(np.argmin(excess[starts[r]:starts[r + 1]])) for r in range(flat.n_rows)])
+            a, rhs = flat_to_matrix(flat, self.totals)
+            solution = Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), False)
         return Outcome(self.rule, flat, excess, self.bound, self.totals, solution, False, True, self.solves)
 
     def solve_soft(self) -> Outcome:
