@@ -53,6 +53,8 @@ class Matrix:
 
 @dataclass
 class Tally:
+    """One solver's figures over one source (cell counts, matrices not certified, seconds)."""
+
     cells: int = 0
     right: int = 0
     unflagged_wrong: int = 0

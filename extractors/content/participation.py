@@ -246,8 +246,8 @@ def recovery_issues(index: int, recovery: Recovery, rows: Sequence[BodyRow], mem
         issues += [i for i in (repaired, doubtful) if i is not None]
     if recovery.limited and recovery.violated:
         issues.append(Issue(Code.CELL_AMBIGUOUS, Severity.WARNING,
-                            "the solver stopped on its limit before it found a reading that meets every printed total, and "
-                            "no repair of the LP's reading met them either: each row shows its cheapest reading under the LP's prices, every cell is flagged, and the "
+                            "the solver stopped on its limit before it found a reading that meets every printed total, so the "
+                            "result is not proven: each row shows its cheapest reading under the LP's prices, every cell is flagged, and the "
                             "totals it misses are listed (they need not contradict each other)",
                             PARTICIPATION, f"matrix {index}", _row_key(index), table_id))
     elif recovery.violated:
