@@ -9,16 +9,9 @@ from pathlib import Path
 import pytest
 
 from extractors.content.base import ExtractContext, Extraction
-from extractors.content.kpi import (
-    KpiExtractor,
-    Reading,
-    Role,
-    cell_to_reading,
-    clean_indicator,
-    lines_to_footnote_periods,
-    lines_to_goal,
-    table_to_layout,
-)
+from extractors.content.kpi import KpiExtractor, clean_indicator, lines_to_footnote_periods
+from extractors.content.kpi_layout import Role, table_to_layout
+from extractors.content.kpi_text import Reading, cell_to_reading, lines_to_goal
 from extractors.readers import ReadFailure, read_document
 from schemas.quality import Code, Severity
 from schemas.tables import IndicatorRow
@@ -402,7 +395,7 @@ def test_clean_indicator(printed: str, clean: str) -> None:
     ],
 )
 def test_targets_stated_in_a_line(line: str, expected: tuple[str, ...] | None) -> None:
-    from extractors.content.kpi import line_to_stated_target
+    from extractors.content.kpi_text import line_to_stated_target
 
     found = line_to_stated_target(line)
     if expected is None:
@@ -417,7 +410,7 @@ def test_targets_stated_as_a_block_of_lines_with_the_value_reached() -> None:
     # As a 広報 prints its strategy's review: the indicator on its own line, its values below,
     # the value reached after; a baseline printed as － is no value, and a KPI line with only an
     # achievement rate (指標達成度) is no target.
-    from extractors.content.kpi import items_to_stated_targets
+    from extractors.content.kpi_text import items_to_stated_targets
 
     text = (
         "◇基本目標1：「村の振興の要となる高校の機能強化」\n"

@@ -98,7 +98,7 @@ def test_best_reading_is_the_cheapest_of_every_state_vector_and_its_damage_the_e
 
 
 def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
-    from extractors.content.participation import matrix_to_evidence
+    from extractors.content.participation_layout import matrix_to_evidence
 
     for case in make_corpus(3, first_seed=4100):
         evidence, _ = matrix_to_evidence(case_matrix(case))
@@ -112,7 +112,7 @@ def test_dual_bound_never_exceeds_the_certified_optimum() -> None:
 
 
 def case_matrix(case):
-    from extractors.content.participation import table_to_matrices
+    from extractors.content.participation_layout import table_to_matrices
     from extractors.normalize.gazetteer import default_gazetteer
     from extractors.readers import read_document
 
@@ -187,7 +187,7 @@ def test_readings_the_duals_exclude_are_in_no_solution_within_the_cap() -> None:
     # into an exact MILP, gives no solution meeting the totals within the cap
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    from extractors.content.participation import matrix_to_evidence
+    from extractors.content.participation_layout import matrix_to_evidence
     from extractors.matrix.ambiguity import ForcedLp, PoolBound, outcome_within
     from extractors.matrix.master import flat_to_matrix
     from extractors.matrix.recovery import row_total_rules

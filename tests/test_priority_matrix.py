@@ -11,18 +11,15 @@ import numpy as np
 import pytest
 
 from extractors.content.base import ExtractContext, Extraction
-from extractors.content.priority_matrix import (
-    Anchor,
+from extractors.content.priority_entries import Anchor, anchors_to_levels
+from extractors.content.priority_matrix import PriorityMatrixExtractor
+from extractors.content.priority_placement import PlacementSettings, Slot, place_chain
+from extractors.content.priority_rows import (
     Marker,
-    PlacementSettings,
     PrintedLabel,
-    PriorityMatrixExtractor,
-    Slot,
-    anchors_to_levels,
     cells_to_row,
     context_to_heading,
     lines_to_header,
-    place_chain,
     text_to_marker,
 )
 from extractors.model.document import Line

@@ -74,14 +74,13 @@ of every LP rule out, by their Lagrangian bound, every other pair they can, and 
 they put above the cap is fixed at 0 in the LP from then on, which tightens it, ``PoolBound``). A pair that no solve decides within ``ambiguity_nodes`` /
 ``ambiguity_solves`` counts as ambiguous (``Recovery.undecided``): the search may over-flag,
 never under-flag.
-When a MILP stops on ``time_limit`` (only far larger matrices than plans print), the solution
-found, or when it found none the LP's fractional reading rounded and repaired until every total
-holds (``repair``), still meets every total but is not proven optimal
+When a MILP stops on ``time_limit`` (only matrices far larger than plans print, over 100
+projects x 30 members), the best solution it found meets every total but is not proven optimal
 (``Recovery.limited``): no proof is searched for, and every (cell, other state) that a reading
 within the Lagrangian window of ``G + margin`` realises is flagged, found per cell by a forward
-and a backward DP (``rows_to_open_cells``), which is sound whatever the true optimum is. Only
-when the repair cannot meet every total either does each row take its cheapest priced reading,
-with every cell flagged and the missed totals listed.
+and a backward DP (``rows_to_open_cells``), which is sound whatever the true optimum is. When
+it found none, each row takes its cheapest priced reading, with every cell flagged and the
+missed totals listed. Nothing else is built for sizes past the plans'.
 ``confidence`` of a cell is a softmax over its readings, with the cost of the best solution found
 for each: ``1 / sum_s exp(-(G_s - G*))`` (1.0 when every such solution agrees, 1/k for k readings
 tied at the optimum).
@@ -90,7 +89,6 @@ Modules, in the order they build on each other
 ----------------------------------------------
 - ``row_dp``: the compiled edit-distance DPs over one row (best readings, windows, alignments).
 - ``model``: the damage model, the evidence and the readings of one row.
-- ``repair``: the LP's fractional reading rounded and repaired until every total holds.
 - ``duals``: the column-generation LP and its duals (HiGHS through ``highspy``).
 - ``master``: the totals over a pool of readings and the MILPs choosing one reading per row.
 - ``solver``: the recipe for one row-total rule (``Solver``).

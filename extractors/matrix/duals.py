@@ -6,9 +6,7 @@ round re-solves from the last basis. Its duals price every cell; the cheapest re
 row under those prices comes from the compiled row DP (``row_dp.best_readings``). It stops
 when the LP value is within ``CONVERGED`` of the Lagrangian bound ``sum_r best_r + pi . totals``,
 which bounds every reading meeting the totals from below. Wentges smoothing keeps the duals
-from oscillating; slack on a total is priced in steps so early duals stay moderate. The last
-LP's fractional reading is kept too (``DualSearch.weights``), for the repair on the
-solver-limit path (``repair``).
+from oscillating; slack on a total is priced in steps so early duals stay moderate.
 
 Used by ``solver``, which enumerates the readings inside the window these duals admit.
 """
@@ -138,10 +136,6 @@ class ReadingMaster:
                            block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32), block.data)
         return len(new)
 
-    def weights(self) -> np.ndarray:
-        """Each pooled reading's value in the last solution, in the order added."""
-        return np.asarray(self.highs.getSolution().col_value[self.n_slack :], dtype=float)
-
     def solve(self) -> tuple[float, np.ndarray, bool]:
         """(LP value, duals of the totals, whether every total holds without slack)."""
         self.highs.run()
@@ -157,7 +151,6 @@ class DualSearch:
     feasible: bool  # the LP relaxation meets every total without slack
     solves: int
     readings: tuple[tuple[int, tuple[int, ...], int], ...]  # (row, states, damage) the LP saw
-    weights: np.ndarray  # each reading's value in the last LP solution (its fractional reading)
 
 
 def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], counted: Sequence[bool],
@@ -197,4 +190,4 @@ def search_duals(codes: Sequence[tuple[int, ...]], totals: Sequence[TotalLike], 
                 break  # no new reading at these prices: the LP is optimal over every reading
         if feasible:
             break
-    return DualSearch(best_duals, best_bound, feasible, solves, tuple(master.readings), master.weights())
+    return DualSearch(best_duals, best_bound, feasible, solves, tuple(master.readings))

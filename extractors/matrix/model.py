@@ -11,7 +11,6 @@ from enum import StrEnum
 
 import numpy as np
 
-from extractors.matrix.repair import RepairRows
 from extractors.matrix.row_dp import (
     RowCosts,
     codes_to_padded,
@@ -239,17 +238,6 @@ def counted_groups(codes: Sequence[tuple[int, ...]], targets: Sequence[int | Non
         out.append(CountedGroup(rows, np.array([codes[r] for r in rows], dtype=np.int64).reshape(len(rows), n), goal,
                                 np.array(counts if counted else (0, 0, 0), dtype=np.int64)))
     return out
-
-
-def codes_to_repair_rows(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],
-                         n_cols: int) -> RepairRows:
-    """Each row as the repair's counted DP takes it (``counted_groups``, one row at a time)."""
-    n_rows = len(codes)
-    rows = RepairRows([None] * n_rows, [None] * n_rows, [None] * n_rows)
-    for group in counted_groups(codes, targets, counts, n_cols):
-        for k, r in enumerate(group.rows):
-            rows.tokens[r], rows.goal[r], rows.counts[r] = group.tokens[k : k + 1], group.goal[k : k + 1], group.counts
-    return rows
 
 
 def rows_to_open_cells(codes: Sequence[tuple[int, ...]], targets: Sequence[int | None], counts: Sequence[int],

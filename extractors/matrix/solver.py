@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from extractors.matrix.duals import DualSearch, duals_to_prices, search_duals
+from extractors.matrix.duals import duals_to_prices, search_duals
 from extractors.matrix.master import (
     SEARCH_LIMIT,
     Flat,
@@ -31,23 +31,17 @@ from extractors.matrix.master import (
 )
 from extractors.matrix.model import (
     EPS,
-    INF,
     STATES,
     Candidate,
     DamageModel,
     MatrixEvidence,
     RowTotalRule,
-    codes_to_repair_rows,
     model_to_tables,
     rows_to_minima,
     rows_to_windows,
     tokens_to_codes,
 )
-from extractors.matrix.repair import lp_to_start, repair_to_totals, totals_to_masks
-from extractors.matrix.row_dp import (
-    RowCosts,
-    counted_best,
-)
+from extractors.matrix.row_dp import RowCosts
 
 # --- the recipe for one row-total rule --------------------------------------------------------
 
@@ -87,7 +81,6 @@ class Solver:
     costs: RowCosts | None = None
     solves: int = 0
     complete: bool = True
-    relaxation: DualSearch | None = None  # the column generation's last LP, for ``repaired``
 
     def __post_init__(self) -> None:
         self.totals = independent_totals(evidence_to_totals(self.evidence, self.rule))
@@ -115,7 +108,6 @@ class Solver:
         counted = [self.rule.counts(s) for s in STATES]
         found = search_duals(self.codes, self.totals, counted, self.evidence.n_columns, self.costs, self.model.max_rounds)
         self.solves += found.solves
-        self.relaxation = found
         assert self.pool is not None
         for r, states, cost in found.readings:
             self.pool.add(r, [Candidate(states, cost)])
@@ -152,7 +144,6 @@ class Solver:
             if isinstance(trial, Solution) and (best is None or trial.objective < best[0].objective - EPS):
                 best = trial, trial_flat
             if trial is SEARCH_LIMIT or (isinstance(trial, Solution) and not trial.optimal):  # a wider pool would not solve either
-                best = best or self.repaired(pricing)
                 return self.unsolved(pricing, trial_flat) if best is None else self.limited(pricing, *best)
             if best is None:
                 if window >= self.model.max_window:
@@ -182,36 +173,6 @@ class Solver:
             flat, solution = self.rebased(solution, flat, pricing, needed)
         proven = solution.objective <= pricing.optimum_floor() + EPS
         return Outcome(self.rule, flat, self.totals, solution, pricing, proven or self.complete, self.solves)
-
-    def repaired(self, pricing: Pricing) -> tuple[Solution, Flat] | None:
-        """The LP's fractional reading rounded and repaired until every total holds
-        (``repair``), as a solution over the pool; None when the repair cannot meet them."""
-        assert self.relaxation is not None and self.pool is not None and self.costs is not None
-        targets = [row.total for row in self.evidence.rows]
-        counts = [int(self.rule.counts(s)) for s in STATES]
-        readings = self.relaxation.readings
-        n_rows, n_columns = len(self.codes), self.evidence.n_columns
-        lp_flat = Flat(np.array([r for r, _, _ in readings], dtype=int),
-                        np.array([v for _, v, _ in readings], dtype=int).reshape(len(readings), n_columns),
-                        np.array([c for _, _, c in readings], dtype=float), n_rows)
-        meets = meets_row_totals(lp_flat, self.totals).tolist()
-        states, damage, has = lp_to_start(readings, self.relaxation.weights, meets, n_rows, n_columns)
-        rows = codes_to_repair_rows(self.codes, targets, counts, n_columns)
-        for r in np.flatnonzero(~has):  # the LP gave the row no reading meeting its total: its cheapest one
-            if rows.tokens[r] is not None:
-                _, found, cost = counted_best(rows.tokens[r], np.zeros((1, n_columns, 3)), rows.goal[r], rows.counts[r],
-                                              np.array([INF]), *self.costs.arrays)
-                states[r], damage[r] = found[0], cost[0]
-        columns = [t for t in self.totals if t.kind != "row"]
-        repaired = repair_to_totals(states, damage, rows, totals_to_masks(columns, n_columns),
-                                    np.array([t.value for t in columns], dtype=float), self.costs)
-        if repaired.missed or any(rows.tokens[r] is None and targets[r] is not None for r in range(n_rows)):
-            return None
-        for r in range(n_rows):
-            self.pool.add(r, [Candidate(tuple(int(x) for x in repaired.states[r]), int(round(repaired.damage[r])))])
-        flat = self.pool_flat(pricing, -1.0)
-        chosen = flat.positions(repaired.states)
-        return Solution(chosen, float(flat.cost[chosen].sum()), (), False), flat
 
     def unsolved(self, pricing: Pricing, flat: Flat) -> Outcome:
         """What is left when a solver limit stopped the search before any reading meeting every
