@@ -446,3 +446,41 @@ def test_subtotals_and_totals_of_a_tax_estimate_add_up() -> None:
     structure = table_to_structure(table)
     assert len(structure.aggregate_rows) >= 6
     assert aggregate_issues(structure, table) == []
+
+
+def test_a_row_cut_by_the_page_break_is_joined_again() -> None:
+    # 橿原市 条例 別表 (tests/real/) pp.1-2 as rendered: 資料作成費's 内容 ends on p.1 with
+    # 「…資料の作成に要する経費」; its bracketed list （印刷製本代、翻訳料、事務機器購入・リース代等）
+    # opens p.2 in a row whose 経費の項目 cell is blank, under no repeated header.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("kashihara-ordinance-2020-30-seimu-katsudouhi")
+    table = next(t for t in parsed.tables if t.pages == (1, 2))
+    data = {d.row_path[-1]: d.text.replace(" ", "") for d in table_to_structure(table).data}
+    assert data["資料作成費"].endswith("経費(印刷製本代、翻訳料、事務機器購入・リース代等)")
+    assert all(path for path in table_to_structure(table).row_paths[1:])  # no row without its label
+
+
+def test_a_label_printed_left_of_a_figure_in_a_column_without_heading_names_it() -> None:
+    # 沖縄県 陽性者の状況 (tests/real/) p.1 as rendered: 療養状況 prints 入院中 153, then in a
+    # middle column without heading うち重症 8 and, a line below, うち中等症 55; 宿泊施設療養中 14
+    # has no such label.
+    from extractors.tables.structure import table_to_structure
+
+    parsed = read_real("okinawa-covid19-status-2020-09-15")
+    table = next(t for t in parsed.tables if any(c.text.replace(" ", "") == "うち中等症" for c in t.cells))
+    data = {d.row_path: d.text for d in table_to_structure(table).data if d.text[:1].isdigit()}
+    assert data[("入院中",)] == "153"
+    assert data[("入院中", "うち重症")] == "8"
+    assert data[("入院中", "うち中等症")] == "55"
+    assert data[("宿泊施設療養中",)] == "14"
+
+
+def test_budget_items_printed_with_their_code_label_their_rows() -> None:
+    # 小平市 補正予算 第1表 歳入 (tests/real/, a scan with an OCR text layer) p.2 as rendered:
+    # 款 16国庫支出金 over 項 2国庫補助金, 補正前の額 | 補正額 | 計 in 千円.
+    parsed = read_real("kodaira-fy2020-supplementary-budget-no2")
+    from extractors.tables.structure import table_to_structure
+
+    paths = {d.row_path for t in parsed.tables if 2 in t.pages for d in table_to_structure(t).data}
+    assert any(path[-2:] == ("16国庫支出金", "2国庫補助金") for path in paths)

@@ -369,3 +369,15 @@ def test_a_lone_label_over_a_marked_row_with_figures_heads_its_outline() -> None
     paths = {row for row, _ in cells_of(text)}
     assert "収入 › 第1款水道事業収益 › 第2項営業外収益" in paths
     assert "支出 › 第1款水道事業費用 › 第1項営業費用" in paths
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("16国庫支出金", False), ("21 国庫支出金", False), ("1現年課税分", False), ("15人以上", True), ("30分以内", True), ("12学級", True), ("3世帯", True), ("20歳未満", True), ("40代男性", True)],
+)
+def test_a_budget_code_printed_before_its_name_is_a_label(text: str, value: bool) -> None:
+    # 小平市 補正予算 第1表 (tests/real/) prints its 款 and 項 as 16国庫支出金, 1国庫負担金: a code
+    # and a name, not 16 of a unit 国庫支出金.
+    from extractors.tables.grid import is_value_text
+
+    assert is_value_text(text) is value

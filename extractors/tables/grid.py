@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from extractors.model.provenance import NO_PROVENANCE, Provenance, table_row_provenance
 from extractors.model.table import Table
-from extractors.normalize.amounts import UNIT_WORDS, parse_amount, split_value_note
+from extractors.normalize.amounts import SUFFIX_QUALIFIERS, UNIT_WORDS, parse_amount, split_value_note
 from extractors.normalize.periods import parse_period
 from extractors.normalize.textnorm import nfkc_keep_marks
 
@@ -136,13 +136,21 @@ def value_main(text: str) -> str:
 
 
 # ``1 産業振興``, ``2 法人``: a list number and a name, which parse_amount would read as 1 of unit
-# 産業振興. A two-character word is a name unless it is a unit (``3 世帯`` is a count).
+# 産業振興. A two-character word is a name unless it is a unit (``3 世帯`` is a count). Printed
+# without the space (a budget's 款 ``16国庫支出金``), a name of three characters or more that is
+# no unit and does not start with a counter (``15人以上`` is 15 人, ``30分以内`` a time, ``12学級``
+# a count, ``40代男性`` an age class).
 NUMBERED_LABEL_RE = re.compile(r"\d{1,2}\s+(?P<name>[^\d\s]{2,})")
+CODED_LABEL_RE = re.compile(r"\d{1,2}(?P<name>[^\d\s代歳年月日人回件時分号位番期次条項款目節倍割][^\d\s]{2,})")
 
 
 def is_numbered_label(text: str) -> bool:
     match = NUMBERED_LABEL_RE.fullmatch(text)
-    return bool(match) and (len(match["name"]) > 2 or match["name"] not in UNIT_WORDS)
+    if match:
+        return len(match["name"]) > 2 or match["name"] not in UNIT_WORDS
+    coded = CODED_LABEL_RE.fullmatch(text)
+    amount = parse_amount(text) if coded and not coded["name"].endswith((*SUFFIX_QUALIFIERS, "以内")) else None
+    return amount is not None and amount.unit not in UNIT_WORDS
 
 
 def is_value_text(text: str) -> bool:

@@ -1,9 +1,10 @@
 """A table continued on the next page becomes one table.
 
 ``tables_continue``  the continuation has the same columns (same count, edges within tolerance)
-``stitch``           rows of the continuation appended, its repeated header rows dropped, and a
+``stitch``           rows of the continuation appended, its repeated header rows dropped, a
                      merged cell cut by the page break joined with its other part (the label
-                     kept once, on the first row it covers)
+                     kept once, on the first row it covers), and a row the break cut (its rest
+                     opens the next page under a blank label) joined again
 ``lend_header``      a table printed without header under a table of the same columns (a
                      budget book prints the header once per page, over each 項's table)
                      takes that table's header rows; a total row printed as a table of its
@@ -78,6 +79,11 @@ def stitch(first: FoundTable, second: FoundTable) -> FoundTable:
     offset = first.n_rows - skip
     open_cells = {c.column: c for c in first.cells if c.row + c.row_span == first.n_rows}
     cells = {(c.row, c.column): c for c in first.cells}
+    if row_is_cut(first, second, skip):
+        for cell in (c for c in second.cells if c.row == skip and c.text.strip()):
+            prev = open_cells.get(cell.column)
+            cells[(prev.row, prev.column)] = replace(prev, text=f"{prev.text}\n{cell.text}" if prev.text else cell.text)
+        skip, offset = skip + 1, offset - 1
     for cell in second.cells:
         if cell.row < skip:
             continue
@@ -95,6 +101,20 @@ def stitch(first: FoundTable, second: FoundTable) -> FoundTable:
         confidence=min(first.confidence, second.confidence),
         pages=first.pages + second.pages,
     )
+
+
+def row_is_cut(first: FoundTable, second: FoundTable, skip: int) -> bool:
+    """The continuation opens with the rest of the row the page break cut: its label cell is
+    blank under a labelled last row, and it prints text only, no figure (a 内容 sentence whose
+    bracketed list went over the page), in cells of one row each on both sides."""
+    if skip >= second.n_rows:
+        return False
+    last = [c for c in first.row_cells(first.n_rows - 1) if c is not None]
+    rest = [c for c in second.row_cells(skip) if c is not None]
+    if len(last) != first.n_columns or len(rest) != second.n_columns or any(c.row_span != 1 or c.col_span != 1 for c in (*last, *rest)):
+        return False
+    texts = [c.text.strip() for c in rest]
+    return bool(last[0].text.strip()) and not texts[0] and any(texts) and not any(is_value_text(t) for t in texts)
 
 
 def cell_continues(prev: TableCell, cell: TableCell) -> bool:

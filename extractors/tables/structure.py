@@ -542,8 +542,33 @@ def table_to_structure(table: Table) -> Structure:
     return replace(structure, data=tuple(structure_to_data_cells(table, structure, moved)))
 
 
+MAX_SUB_LABEL = 20  # characters
+
+
+def row_sub_label(by_slot: dict[tuple[int, int], TableCell], structure: Structure, row: int, column: int) -> str | None:
+    """A label printed in a data column without heading, left of a figure on the same row
+    (入院中 153 | うち重症 | 8; 上水道施設整備事業 | 上水道整備工事 | 373,504): it names that
+    figure within its row. The nearest filled cell to the figure's left decides."""
+    for c in range(column - 1, structure.stub_columns - 1, -1):
+        cell = by_slot.get((row, c))
+        text = label_text(cell.text).replace(" ", "") if cell is not None else ""
+        if not text:
+            continue
+        if structure.column_paths[c] or cell.row != row or cell.col_span != 1 or len(text) > MAX_SUB_LABEL:
+            return None
+        if is_value_text(text) or is_placeholder_text(text) or is_note_mark(text):
+            return None
+        return text
+    return None
+
+
+def is_note_mark(text: str) -> bool:
+    return text.startswith(("※", "*", "注"))
+
+
 def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tuple[int, int], int]) -> list[DataCell]:
     """Every filled cell of the body right of the stub (and those moved there), with its headers."""
+    by_slot = {(r, c): cell for cell in table.cells for r in range(cell.row, cell.row + cell.row_span) for c in range(cell.column, cell.column + cell.col_span)}
     out = []
     for cell in table.cells:
         text = cell_to_text(cell.text)
@@ -552,6 +577,7 @@ def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tupl
         column = moved.get((cell.row, cell.column), cell.column)
         if column < structure.stub_columns:
             continue
+        sub_label = row_sub_label(by_slot, structure, cell.row, column) if is_data_value(text) else None
         period = structure.column_periods[column] or structure.row_periods[cell.row]
         if period is None and column in structure.comparison_columns:
             period = structure.comparison_period
@@ -564,7 +590,7 @@ def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tupl
                 cell=cell,
                 text=text,
                 printed=nfkc_keep_marks(cell.text).strip(),
-                row_path=structure.row_paths[cell.row],
+                row_path=structure.row_paths[cell.row] + ((sub_label,) if sub_label else ()),
                 column_path=structure.column_paths[column],
                 period=period,
                 unit=structure.cell_units.get((cell.row, column)) or structure.column_units[column],
