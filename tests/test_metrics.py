@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 
 from extractors.content.base import ExtractContext
-from extractors.content.metrics import (
+from extractors.content.figures import normalize_sentence_text, sentence_to_figures
+from extractors.content.metrics import MetricsExtractor, figure_to_period
+from extractors.content.running_text import (
     Heading,
-    MetricsExtractor,
     Sentence,
-    figure_to_period,
     items_to_units,
     line_is_caption,
     line_is_marked_heading,
-    normalize_sentence_text,
-    sentence_to_figures,
     units_to_sentences,
 )
 from extractors.normalize import nlp

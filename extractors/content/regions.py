@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.content.metrics import line_is_marked_heading
+from extractors.content.running_text import line_is_marked_heading
 from extractors.model.document import Document, TextBlock
 from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance
 from extractors.model.table import Table
