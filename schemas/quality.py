@@ -78,6 +78,8 @@ class Code(StrEnum):
     LABEL_PLACEMENT_UNCERTAIN = "label-placement-uncertain"
     COUNT_MISMATCH = "count-mismatch"
     REFERENCE_MISMATCH = "reference-mismatch"
+    FIGURE_UNCERTAIN = "figure-uncertain"  # a figure of running text read with too little confidence: here, not in metrics
+    ONLY_UNCERTAIN_FIGURES = "only-uncertain-figures"  # a document whose only content is uncertain figures (partial)
     TABLE_UNCLAIMED = "table-unclaimed"  # no extractor understood a table: its cells are in `cells`
     TABLES_NOT_UNDERSTOOD = "tables-not-understood"  # tables were found, none understood (document partial)
     AGGREGATE_MISMATCH = "aggregate-mismatch"  # a printed 計 / 小計 / 合計 is not the sum of its members

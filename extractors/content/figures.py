@@ -19,8 +19,9 @@ from extractors.normalize.amounts import parse_qualified_amount
 from extractors.normalize.periods import find_periods
 from extractors.normalize.textnorm import is_japanese, nfkc_keep_marks
 
-# Counters and units, longest first in the pattern. Years (年), months, days and ages (歳) are
-# left out on purpose: they are dates or conditions, not stated figures.
+# Counters and units, longest first in the pattern. Years (年), months and days are left out on
+# purpose: they are dates, not stated figures; an age (歳) is a figure only with decimals (平均
+# 初婚年齢 30.9歳), a whole one being a condition (65歳以上).
 COUNTERS = (
     "市区町村", "市町村", "町村", "市町", "市", "町", "村", "区", "都市", "地域", "圏域", "地区",
     "件", "人", "名", "者", "社", "団体", "事業", "施設", "箇所", "か所", "ヶ所", "カ所", "所",
@@ -28,7 +29,7 @@ COUNTERS = (
     "項目", "店舗", "店", "棟", "床", "人日", "人泊", "泊", "日間", "時間", "か月", "ヶ月", "カ月",
     "週間", "つ", "組", "チーム", "グループ", "コース", "プロジェクト", "円", "ドル",
     "%", "ポイント", "倍", "割", "ha", "ヘクタール", "km", "m2", "m3", "m", "kg", "t", "トン",
-    "kW", "kWh", "MW", "GWh", "千kWh",
+    "kW", "kWh", "MW", "GWh", "千kWh", "歳",
 )  # fmt: skip
 SCALE_WORDS = ("兆", "千億", "百億", "十億", "億", "千万", "百万", "十万", "万", "千")
 PREFIX_QUALIFIERS = ("おおむね", "およそ", "延べ", "のべ", "概ね", "最大", "最低", "合計", "約", "延")
@@ -44,7 +45,7 @@ _ASCII_COUNTERS = tuple(c for c in COUNTERS if c.isascii() and c.isalpha())
 _COUNTER_ALT = "|".join(re.escape(c) for c in sorted(COUNTERS, key=len, reverse=True))
 FIGURE_RE = re.compile(
     rf"(?P<pre>{'|'.join(PREFIX_QUALIFIERS)})?[ \t]*"
-    rf"(?P<sign>[▲△]|マイナス)?[ \t]*"
+    rf"(?P<sign>[▲△]|マイナス|(?<![0-9A-Za-z])[-−](?=\d))?[ \t]*"
     rf"(?P<body>{_BODY})(?:[ \t]*[~～][ \t]*(?P<body2>{_BODY}))?"
     rf"[ \t]*(?P<scale>{_SCALE})?[ \t]*(?P<unit>{_COUNTER_ALT})"
     rf"(?P<post>{'|'.join(SUFFIX_QUALIFIERS)})?"
@@ -57,6 +58,8 @@ PAGE_RE = re.compile(r"(?:^|\s)[-‐―ー]\s*\d{1,4}\s*[-‐―ー](?:\s|$)|(?<
 _LETTER_SPACED_DIGITS_RE = re.compile(r"(?<![\d.,])\d(?: \d)+(?![\d.,])")
 _NOT_BEFORE_NUMBER = frozenset("第#№.,") | frozenset("0123456789")
 _ORDINAL_AFTER = "目番位号"
+# The number of a caption or a question (表1人口の動き, 図9, 問3で): after such a word that starts a word.
+CAPTION_NUMBER_RE = re.compile(r"(?:^|[^\u4e00-\u9fff])(?:表|図|問|グラフ|資料|別表|様式)[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,11 @@ def sentence_to_figures(text: str) -> tuple[Figure, ...]:
         figure = colon_match_to_figure(text, match, excluded + taken)
         if figure is not None:
             figures.append(figure)
+    taken = [(f.start, f.end) for f in figures]
+    for match in DECIMAL_VALUE_RE.finditer(text):
+        figure = decimal_match_to_figure(text, match, excluded + taken)
+        if figure is not None:
+            figures.append(figure)
     return tuple(add_uchi(text, sorted(figures, key=lambda f: f.start)))
 
 
@@ -157,11 +165,16 @@ def match_to_figures(text: str, match: re.Match[str], excluded: Sequence[tuple[i
 
 def number_is_free(text: str, match: re.Match[str], number_start: int, excluded: Sequence[tuple[int, int]]) -> bool:
     """False for digits inside a period, phone or page number, after 第 / No / a letter (item
-    numbers, codes), before 目 / 番 (ordinals), or a counter that goes on as a name."""
+    numbers, codes) or a caption's 表 / 図 / 問, before 目 / 番 (ordinals), or a counter that goes
+    on as a name."""
     if spans_overlap(number_start, match.end("body"), excluded):
         return False
     before = text[:number_start].rstrip(" \t") if not match["pre"] else text[: match.start()]
     if before and (before[-1] in _NOT_BEFORE_NUMBER or before[-1].isascii() and before[-1].isalpha()):
+        return False
+    if CAPTION_NUMBER_RE.search(before):
+        return False
+    if match["unit"] == "歳" and "." not in match["body"]:
         return False
     if match["pre"] in ("延", "計") and before and "\u4e00" <= before[-1] <= "\u9fff":
         return False  # 遅延3件: 延 ends a word here, it qualifies nothing
@@ -190,6 +203,25 @@ def colon_match_to_figure(text: str, match: re.Match[str], excluded: Sequence[tu
         return None
     start = match.start("sign") if match["sign"] else match.start("body")
     return Figure(start, match.end(), start, amount.value, None, None, match.group().strip())
+
+
+# A decimal without a unit after a Japanese word (合計特殊出生率「1.42」, 従属人口指数は55.1から):
+# an index, a rate or a coefficient.
+DECIMAL_VALUE_RE = re.compile(rf"(?<![\d.,])(?P<body>\d+\.\d+)(?![\d.,])(?![ \t]*(?:{_SCALE}|{_COUNTER_ALT}))")
+
+_DECIMAL_AFTER = frozenset("「『(（はがのにでもと、")
+
+
+def decimal_match_to_figure(text: str, match: re.Match[str], excluded: Sequence[tuple[int, int]]) -> Figure | None:
+    """``出生率「1.42」``, ``指数は55.1``: a unitless decimal after a particle or an opening bracket
+    (``地方創生2.0``, a name's number, is none)."""
+    before = text[: match.start()].rstrip(" \t")
+    if not before or before[-1] not in _DECIMAL_AFTER or spans_overlap(match.start(), match.end(), excluded):
+        return None
+    _, amount = parse_qualified_amount(match["body"])
+    if amount is None:
+        return None
+    return Figure(match.start(), match.end(), match.start(), amount.value, None, None, match.group())
 
 
 _UCHI_CLAUSE_RE = re.compile(r"[、。,()（）\n]")

@@ -18,12 +18,14 @@ import re
 from collections.abc import Sequence
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
+from extractors.content.figure_meaning import FigureMeaning, Kind, Role, figures_to_meanings, signed_value
 from extractors.content.figures import Figure, period_spans, sentence_to_figures
 from extractors.content.metric_subject import parsed_metric, sentence_labels
 from extractors.content.running_text import Sentence, items_to_units, units_to_sentences
 from extractors.model.document import Document
 from extractors.model.table import Table
 from extractors.normalize import nlp
+from schemas.quality import Code, Issue, Severity
 from schemas.tables import MetricRow
 
 NLP_COMPONENTS = ("tok2vec", "parser")  # tokens, tags and dependencies: all the metric rules use
@@ -31,25 +33,41 @@ NLP_COMPONENTS = ("tok2vec", "parser")  # tokens, tags and dependencies: all the
 # --- period -------------------------------------------------------------------------------------
 
 
-def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figure] = ()) -> str | None:
+def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figure] = (), kind: Kind | None = None) -> str | None:
     """A period in brackets right after the figure (``12箇所（R5.4.1 現在）``), else the nearest
     one before it in the sentence that does not annotate another figure that way, else the first
-    such one after it (``…を受け付けた（R4）。``), else the caption's, else the program heading's."""
+    such one after it (``…を受け付けた（R4）。``), else the one its paragraph stated before it (or its
+    lead), else the caption's, else the program heading's. A change after two periods is the change
+    between them (``1985年の2,068人から2010年には995人…1,073人の減少`` -> ``1985/2010``)."""
     spans = [s for s in period_spans(sentence.text) if s[2]]
     own = annotating_period(sentence.text, figure, spans)
     if own is not None:
         return own[2]
     others = {annotating_period(sentence.text, f, spans) for f in figures if f is not figure}
+    if kind is Kind.CHANGE:
+        span = change_span(spans, figure, others)
+        if span is not None:
+            return span
     for span in reversed(spans):
         if span[1] <= figure.start and span not in others:
             return span[2]
     for span in spans:
         if span[0] >= figure.end and span not in others:
             return span[2]
+    if sentence.context_period:
+        return sentence.context_period
     for heading in (sentence.caption, sentence.program):
         if heading is not None and heading.period:
             return heading.period
     return None
+
+
+def change_span(spans: Sequence[tuple[int, int, str]], figure: Figure, others: set) -> str | None:
+    """``first/last`` of the last two single periods before a change figure, if it has two."""
+    points = [p for start, end, p in spans if end <= figure.start and "/" not in p and (start, end, p) not in others]
+    if len(points) < 2 or points[-2] == points[-1]:
+        return None
+    return f"{points[-2]}/{points[-1]}"
 
 
 def annotating_period(text: str, figure: Figure, spans: Sequence[tuple[int, int, str]]) -> tuple[int, int, str] | None:
@@ -61,36 +79,92 @@ def annotating_period(text: str, figure: Figure, spans: Sequence[tuple[int, int,
     return next((span for span in spans if span[0] == opening), None)
 
 
+# --- confidence -----------------------------------------------------------------------------------
+
+CONFIDENCE_THRESHOLD = 0.5  # figures read with less go to quality (figure-uncertain), not to metrics
+_JAPANESE_RE = re.compile(r"[\u3041-\u30ff\u3400-\u9fff]")
+
+
+def words_around(text: str, figures: Sequence[Figure]) -> int:
+    """How many Japanese letters the sentence holds besides its figures and periods."""
+    blocked = sorted([(f.start, f.end) for f in figures] + [(s, e) for s, e, _ in period_spans(text)])
+    kept = [ch for i, ch in enumerate(text) if not any(s <= i < e for s, e in blocked)]
+    return len(_JAPANESE_RE.findall("".join(kept)))
+
+
+def is_axis(text: str, figures: Sequence[Figure]) -> bool:
+    """A chart's axis labels (``0% 10% 20% 30%``): three or more evenly spaced values of one unit
+    with no words around them."""
+    if len(figures) < 3 or words_around(text, figures) or len({f.unit for f in figures}) != 1:
+        return False
+    steps = {b.value - a.value for a, b in zip(figures, figures[1:], strict=False)}
+    return len(steps) == 1 and steps != {0}
+
+
+def figure_confidence(metric: str | None, words: int, dated: bool) -> float:
+    """1, less 0.3 without a metric, 0.3 with no words around the figures and no period either
+    (a chart label or a list of numbers; ``H30 : 27,452千円`` is a period's figure), 0.2 with fewer
+    than four words (a fragment of a broken line)."""
+    confidence = 1.0 - (0.3 if not metric else 0.0)
+    if not dated:
+        confidence -= 0.3 if words == 0 else 0.2 if words < 4 else 0.0
+    return round(confidence, 2)
+
+
 # --- extractor ----------------------------------------------------------------------------------
 
 
-def sentences_to_rows(doc_id: str, sentences: Sequence[Sentence]) -> list[MetricRow]:
-    """Figures of every sentence as rows. Labels are read with SudachiPy alone; GiNZA parses, in
-    one batch, only the sentences holding a figure that has no label."""
-    with_figures = [(s, figs) for s in sentences if (figs := sentence_to_figures(s.text))]
-    labels = [sentence_labels(s, figs) for s, figs in with_figures]
+def sentences_to_rows(doc_id: str, sentences: Sequence[Sentence]) -> tuple[list[MetricRow], list[Issue]]:
+    """Figures of every sentence as rows, and the figures read with too little confidence as
+    issues. Numbers that are no figures (see ``figure_meaning``) and axis labels are left out.
+    Labels are read with SudachiPy alone; GiNZA parses, in one batch, only the sentences holding
+    a figure that has no label."""
+    with_figures = [(s, figs) for s in sentences if (figs := stated_figures(s.text))]
+    labels = [sentence_labels(s, [f for f, _ in figs]) for s, figs in with_figures]
     to_parse = [s.text for (s, _), found in zip(with_figures, labels, strict=True) if None in found]
     parsed = iter(nlp.parse(to_parse, components=NLP_COMPONENTS, use="metrics") if to_parse else [])
     rows: list[MetricRow] = []
-    for (sentence, figures), found in zip(with_figures, labels, strict=True):
+    issues: list[Issue] = []
+    for (sentence, pairs), found in zip(with_figures, labels, strict=True):
         doc = next(parsed) if None in found else None
-        for figure, label in zip(figures, found, strict=True):
+        figures = [f for f, _ in pairs]
+        words, dated = words_around(sentence.text, figures), bool(period_spans(sentence.text))
+        for (figure, meaning), label in zip(pairs, found, strict=True):
             metric = label if label is not None else parsed_metric(sentence, doc, figure, figures)
-            rows.append(
-                MetricRow(
-                    doc_id=doc_id,
-                    row=len(rows),
-                    program=sentence.program.text if sentence.program else None,
-                    metric=metric,
-                    value=figure.value,
-                    unit=figure.unit,
-                    period=figure_to_period(sentence, figure, figures),
-                    qualifier=figure.qualifier,
-                    text=sentence.text,
-                    **sentence.source.columns(),
-                )
+            confidence = figure_confidence(metric, words, dated)
+            row = MetricRow(
+                doc_id=doc_id,
+                row=len(rows),
+                program=sentence.program.text if sentence.program else None,
+                metric=metric,
+                value=signed_value(figure.value, meaning),
+                unit=figure.unit,
+                period=figure_to_period(sentence, figure, figures, meaning.kind),
+                qualifier=figure.qualifier,
+                text=sentence.text,
+                kind=str(meaning.kind),
+                confidence=confidence,
+                **sentence.source.columns(),
             )
-    return rows
+            if confidence < CONFIDENCE_THRESHOLD:
+                issues.append(uncertain_figure_issue(row, figure, sentence))
+            else:
+                rows.append(row)
+    return rows, issues
+
+
+def stated_figures(text: str) -> list[tuple[Figure, FigureMeaning]]:
+    """The figures of a sentence that are stated figures, with their meaning."""
+    figures = sentence_to_figures(text)
+    if is_axis(text, figures):
+        return []
+    return [(f, m) for f, m in zip(figures, figures_to_meanings(text, figures), strict=True) if m.role is Role.FIGURE]
+
+
+def uncertain_figure_issue(row: MetricRow, figure: Figure, sentence: Sentence) -> Issue:
+    message = (f"{figure.printed} read with confidence {row.confidence} (metric {row.metric or 'not found'}) "
+               f"in «{sentence.text[:80]}»: not written to metrics")  # fmt: skip
+    return Issue(Code.FIGURE_UNCERTAIN, Severity.INFO, message, "metrics", f"page {row.page}, line {sentence.line}")
 
 
 class MetricsExtractor(Extractor):
@@ -102,4 +176,5 @@ class MetricsExtractor(Extractor):
         period_spans.cache_clear()  # the caches serve one document: its lines are asked for repeatedly
         sentence_to_figures.cache_clear()
         sentences = units_to_sentences(items_to_units(document.items))
-        return Extraction(metrics=tuple(sentences_to_rows(document.doc_id, sentences)))
+        rows, issues = sentences_to_rows(document.doc_id, sentences)
+        return Extraction(metrics=tuple(rows), issues=tuple(issues))

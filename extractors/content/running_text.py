@@ -73,6 +73,7 @@ class Sentence:
     line: int
     page: int
     source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was read from
+    context_period: str | None = None  # the period its paragraph stated before it, else its lead's
 
 
 def strip_heading_mark(text: str) -> str:
@@ -184,23 +185,26 @@ def line_to_kind(text: str, alone: bool, after_marked_heading: bool) -> UnitKind
 
 def units_to_sentences(units: Sequence[Unit]) -> list[Sentence]:
     """Content lines rejoined per paragraph and split at 。, each with the program it sits under
-    (nearest marked heading since the last plain heading, else that plain heading) and the
-    caption in force (cleared by any heading)."""
+    (nearest marked heading since the last plain heading, else that plain heading), the caption
+    in force (cleared by any heading) and its context period: the last period stated by the
+    sentences before it in its paragraph (a bulleted item not carrying its predecessors'), else by
+    the *lead* in force (``text_is_lead``, up to the next heading)."""
     sentences: list[Sentence] = []
     section: Heading | None = None  # last plain heading
     marked: Heading | None = None  # last marked heading after it
     caption: Heading | None = None
+    lead: str | None = None
     i = 0
     while i < len(units):
         unit = units[i]
-        if unit.kind == UnitKind.HEADING:
+        if unit.kind in (UnitKind.HEADING, UnitKind.CAPTION):
             heading = text_to_heading(unit.text)
-            section, marked = (section, heading) if unit.marked else (heading, None)
-            caption = None
-            i += 1
-            continue
-        if unit.kind == UnitKind.CAPTION:
-            caption = text_to_heading(unit.text)
+            if unit.kind == UnitKind.CAPTION:
+                caption = heading
+            else:
+                section, marked = (section, heading) if unit.marked else (heading, None)
+                caption = None
+            lead = None
             i += 1
             continue
         j = i
@@ -209,10 +213,38 @@ def units_to_sentences(units: Sequence[Unit]) -> list[Sentence]:
         paragraph = rejoin_broken_lines("\n".join(u.text for u in units[i:j]))
         program = marked or section
         texts = paragraph_to_sentences(paragraph)
+        carried = lead
         for text, lines in zip(texts, sentences_to_lines(units[i:j], texts), strict=True):
-            sentences.append(Sentence(text, program, caption, unit.line, unit.page, provenance_union(u.source for u in lines)))
+            if text[:1] in BULLETS + HEADING_MARKS:
+                carried = lead  # a bulleted item states its own period
+            source = provenance_union(u.source for u in lines)
+            sentences.append(Sentence(text, program, caption, unit.line, unit.page, source, carried))
+            carried = last_period(text) or carried
+        if len(texts) == 1 and text_is_lead(texts[0]):
+            lead = last_period(texts[0])
         i = j
     return sentences
+
+
+MAX_LEAD = 40
+
+
+def text_is_lead(text: str) -> bool:
+    """A short sentence of its own, not a list item, with a period and no figure, that announces
+    what follows (``続きまして、令和８年度当初予算について説明いたします。``)."""
+    return (
+        len(text) <= MAX_LEAD
+        and text.endswith("。")
+        and text[:1] not in BULLETS + HEADING_MARKS
+        and not sentence_to_figures(text)
+        and last_period(text) is not None
+    )
+
+
+def last_period(text: str) -> str | None:
+    """The last period a text states (None when it states none)."""
+    spans = [p for _, _, p in period_spans(text) if p]
+    return spans[-1] if spans else None
 
 
 def sentences_to_lines(lines: Sequence[Unit], sentences: Sequence[str]) -> list[Sequence[Unit]]:
@@ -229,7 +261,9 @@ def sentences_to_lines(lines: Sequence[Unit], sentences: Sequence[str]) -> list[
     out, start = [], 0
     for n in lengths:
         stop = start + n
-        out.append([u for u, end, begin in zip(lines, ends, [0, *ends[:-1]], strict=True) if begin < stop and end > start] or lines)
+        out.append(
+            [u for u, end, begin in zip(lines, ends, [0, *ends[:-1]], strict=True) if begin < stop and end > start] or lines
+        )
         start = stop
     return out
 
