@@ -229,13 +229,48 @@ def label_metric(morphs: Sequence[Any], figure: Figure, figures: Sequence[Figure
     token = token_at(morphs, last)
     if token is None or not token_is_noun(token):
         return None
-    return label_after_coordinator(morphs, label, last) or label
+    return subject_or_none(label_after_coordinator(morphs, label, last) or label)
+
+
+# Words that say how a figure moved or what it is compared with, not what it counts (前年度比,
+# 増, 減収, 全体の23.9%): never a metric; a label ending in a comparison keeps what comes before it
+# (``歳入総額は前年度比`` -> 歳入総額).
+NOT_SUBJECT_WORDS = frozenset({"増", "減", "増加", "減少", "増額", "減額", "増収", "減収", "大幅", "全体", "合計"})
+COMPARISON_END_RE = re.compile(r"(?:前年度?比|前年同期比|前年同月比|前回比|対前年度?比?|比較|比べ)$")
+_TOPIC_PARTICLES_RE = re.compile(r"(?:につきましては|については|では|は|が|で)$")
+
+
+def subject_or_none(label: str | None) -> str | None:
+    """``label`` as a metric, or None when it names no quantity (see ``NOT_SUBJECT_WORDS``)."""
+    if not label:
+        return None
+    if COMPARISON_END_RE.search(label):
+        label = _TOPIC_PARTICLES_RE.sub("", COMPARISON_END_RE.sub("", label))
+    return None if not label or label in NOT_SUBJECT_WORDS else label
+
+
+def nearest_subject(doc: Any, figure: Figure, blocked: Sequence[tuple[int, int]]) -> str | None:
+    """The subject (nsubj: ``地方交付税総額は``, ``市税が``) nearest before the figure that names a
+    quantity: what a sentence about several figures is about when the words next to the figure
+    only say how it moved."""
+    for token in reversed([t for t in doc if t.idx + len(t.text) <= figure.start]):
+        if _dep(token) == "nsubj" and not spans_overlap(token.idx, token.idx + len(token.text), blocked):
+            subject = subject_or_none(compound_text(doc, token, blocked))
+            if subject:
+                return subject
+    return None
 
 
 def parsed_metric(sentence: Sentence, doc: Any, figure: Figure, figures: Sequence[Figure]) -> str | None:
-    """The other rules, in order: dependency parse, nearest preceding noun compound, caption."""
+    """The other rules, in order: dependency parse, the nearest subject before the figure, nearest
+    preceding noun compound, caption (none of them a word that only says how the figure moved)."""
     blocked = [(s, e) for s, e, _ in period_spans(sentence.text)] + [(f.start, f.end) for f in figures]
-    return dependency_metric(doc, figure, blocked) or preceding_compound(doc, figure, blocked) or caption_metric(sentence.caption)
+    return (
+        subject_or_none(dependency_metric(doc, figure, blocked))
+        or nearest_subject(doc, figure, blocked)
+        or subject_or_none(preceding_compound(doc, figure, blocked))
+        or caption_metric(sentence.caption)
+    )
 
 
 def sentence_labels(sentence: Sentence, figures: Sequence[Figure]) -> list[str | None]:
