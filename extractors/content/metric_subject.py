@@ -249,6 +249,14 @@ def subject_or_none(label: str | None) -> str | None:
     return None if not label or label in NOT_SUBJECT_WORDS else label
 
 
+def genitive_before(doc: Any, figure: Figure, blocked: Sequence[tuple[int, int]]) -> str | None:
+    """``目標の1,000人`` -> 目標: the noun compound joined to the figure by の right before it."""
+    before = [t for t in doc if t.idx + len(t.text) <= figure.start]
+    if len(before) < 2 or before[-1].text != "の" or before[-1].idx + 1 != figure.start:
+        return None
+    return compound_text(doc, before[-2], blocked)
+
+
 def nearest_subject(doc: Any, figure: Figure, blocked: Sequence[tuple[int, int]]) -> str | None:
     """The subject (nsubj: ``地方交付税総額は``, ``市税が``) nearest before the figure that names a
     quantity: what a sentence about several figures is about when the words next to the figure
@@ -262,11 +270,12 @@ def nearest_subject(doc: Any, figure: Figure, blocked: Sequence[tuple[int, int]]
 
 
 def parsed_metric(sentence: Sentence, doc: Any, figure: Figure, figures: Sequence[Figure]) -> str | None:
-    """The other rules, in order: dependency parse, the nearest subject before the figure, nearest
-    preceding noun compound, caption (none of them a word that only says how the figure moved)."""
+    """The other rules, in order: dependency parse, the noun joined to the figure by の (目標の1,000人),
+    the nearest subject before the figure, nearest preceding noun compound, caption (none of them a word that only says how the figure moved)."""
     blocked = [(s, e) for s, e, _ in period_spans(sentence.text)] + [(f.start, f.end) for f in figures]
     return (
         subject_or_none(dependency_metric(doc, figure, blocked))
+        or subject_or_none(genitive_before(doc, figure, blocked))
         or nearest_subject(doc, figure, blocked)
         or subject_or_none(preceding_compound(doc, figure, blocked))
         or caption_metric(sentence.caption)
