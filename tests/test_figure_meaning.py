@@ -121,3 +121,20 @@ def test_axis_labels_are_no_figures_and_a_bare_number_goes_to_quality() -> None:
     result = extract("0% 10% 20% 30% 40%\n\n460~450万人\n")
     assert not result.metrics
     assert [i.code for i in result.issues] == [Code.FIGURE_UNCERTAIN, Code.FIGURE_UNCERTAIN]
+
+
+def test_a_period_naming_an_act_is_not_the_figures() -> None:
+    text = "令和8年度の税収は65億円を見込んでおります。軽自動車税は令和8年税制改正に伴い834万9千円の減収です。\n"
+    rows = extract(text).metrics
+    assert [(str(r.value), r.period) for r in rows] == [("6500000000", "FY2026"), ("-8349000", "FY2026")]
+
+
+def test_a_document_with_only_uncertain_figures_is_partial() -> None:
+    from pipeline.envelope import InputFile
+    from pipeline.executors import input_to_result
+    from pipeline.stages import default_stages
+
+    result = input_to_result(InputFile(source_file="t.txt", data="460~450万人\n".encode()), default_stages())
+    codes = [i.code for i in result.issues] + [i.code for i in result.extraction.issues]
+    assert result.status == "partial" and Code.ONLY_UNCERTAIN_FIGURES in codes and Code.FIGURE_UNCERTAIN in codes
+    assert not result.extraction.metrics

@@ -38,8 +38,9 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
     one before it in the sentence that does not annotate another figure that way, else the first
     such one after it (``…を受け付けた（R4）。``), else the one its paragraph stated before it (or its
     lead), else the caption's, else the program heading's. A change after two periods is the change
-    between them (``1985年の2,068人から2010年には995人…1,073人の減少`` -> ``1985/2010``)."""
-    spans = [s for s in period_spans(sentence.text) if s[2]]
+    between them (``1985年の2,068人から2010年には995人…1,073人の減少`` -> ``1985/2010``). A period
+    that names an act (``令和8年税制改正``) is no figure's period."""
+    spans = [s for s in period_spans(sentence.text) if s[2] and not names_an_act(sentence.text, s)]
     own = annotating_period(sentence.text, figure, spans)
     if own is not None:
         return own[2]
@@ -60,6 +61,14 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
         if heading is not None and heading.period:
             return heading.period
     return None
+
+
+ACT_AFTER_PERIOD_RE = re.compile(r"[ \t]*(?:税制改正|改正|策定|施行|制定|閣議決定|告示|公布)")
+
+
+def names_an_act(text: str, span: tuple[int, int, str]) -> bool:
+    """``令和8年税制改正``: a period that is part of an act's name."""
+    return bool(ACT_AFTER_PERIOD_RE.match(text, span[1]))
 
 
 def change_span(spans: Sequence[tuple[int, int, str]], figure: Figure, others: set) -> str | None:
