@@ -245,15 +245,19 @@ class DocumentScore:
         return len(self.results)
 
 
-@cache
-def extract(slug: str) -> Any:
-    """The envelope keikaku gives for one corpus document (cached per process)."""
+def path_to_result(path: Path) -> Any:
+    """The envelope keikaku gives for one PDF, read as ``keikaku ingest`` reads it."""
     from pipeline.envelope import InputFile
     from pipeline.executors import input_to_result
     from pipeline.stages import default_stages
 
-    path = REAL / f"{slug}.pdf"
     return input_to_result(InputFile(source_file=path.name, data=path.read_bytes()), default_stages())
+
+
+@cache
+def extract(slug: str) -> Any:
+    """The envelope keikaku gives for one corpus document (cached per process)."""
+    return path_to_result(REAL / f"{slug}.pdf")
 
 
 def score_document(slug: str) -> DocumentScore:

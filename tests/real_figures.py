@@ -42,6 +42,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tests.real_corpus import path_to_result
+
 FIGURES = Path(__file__).resolve().parent / "real" / "figures"
 FLOORS_FILE = FIGURES / "floors.json"
 KINDS = ("level", "change", "ratio")
@@ -282,12 +284,7 @@ def rows_to_score(
 @cache
 def extract(slug: str) -> Any:
     """The envelope keikaku gives for one document (cached per process)."""
-    from pipeline.envelope import InputFile
-    from pipeline.executors import input_to_result
-    from pipeline.stages import default_stages
-
-    path = FIGURES / f"{slug}.pdf"
-    return input_to_result(InputFile(source_file=path.name, data=path.read_bytes()), default_stages())
+    return path_to_result(FIGURES / f"{slug}.pdf")
 
 
 def score_document(slug: str) -> DocumentScore:
