@@ -138,3 +138,16 @@ def test_a_document_with_only_uncertain_figures_is_partial() -> None:
     codes = [i.code for i in result.issues] + [i.code for i in result.extraction.issues]
     assert result.status == "partial" and Code.ONLY_UNCERTAIN_FIGURES in codes and Code.FIGURE_UNCERTAIN in codes
     assert not result.extraction.metrics
+
+
+@pytest.mark.parametrize(
+    ("sentence", "printed", "sign"),
+    [("※20年で25.2%、40年で45.6%の縮小", "25.2%", DOWN), ("「とても共感できる」が12.5%、「共感できる」が37.2%", "12.5%", UP)],
+)
+def test_a_listed_figure_takes_the_direction_of_the_next(sentence: str, printed: str, sign: int) -> None:
+    assert meaning_of(sentence, printed).sign == sign
+
+
+def test_percent_spelled_out() -> None:
+    figures = sentence_to_figures(normalize_sentence_text("保有率は、75.4パーセントであり"))
+    assert [(f.value, f.unit) for f in figures] == [(Decimal("75.4"), "%")]

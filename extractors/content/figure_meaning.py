@@ -6,8 +6,9 @@ Read from the words printed around the figure, one small rule each:
 * **direction**: 減 / 減少 / 減額 / 減収 / 縮小 / 低下 / 下回る / マイナス right after the figure (``318人減少``,
   ``2億円の減``, ``3.0%の減少``) or right before it (``前年比 減8.2%``) say it went down; 増 / 増加 /
   上回る … that it went up. ``5.3%に減少`` is the level reached, not a change. A figure compared with
-  an earlier one (``前年度比``, ``比べ``) that has no word of its own takes the direction of the next
-  figure when only a short list separates them (``21億円、伸び率3.0%の減少``: both went down);
+  an earlier one (``前年度比``, ``比べ``), or in the next one's unit, that has no word of its own
+  takes the direction of the next figure when only a short list separates them (``21億円、伸び率
+  3.0%の減少``, ``20年で25.2%、40年で45.6%の縮小``: both went down);
 * **kind**: a share, rate or index (``%``, ``割``, ``倍``, a number without a unit) is a *ratio*, even a
   rate of change (``伸び率3.0%の減少`` is -3.0); a difference in the quantity's own unit (``ポイント``,
   or an amount with a direction or after a comparison) is a *change*; anything else a *level*;
@@ -124,7 +125,8 @@ def figures_to_meanings(text: str, figures: Sequence[Figure]) -> list[FigureMean
     directions = [own_direction(text, f, figures) for f in figures]
     for i in range(len(figures) - 2, -1, -1):  # a compared figure takes the direction of the next
         gap = text[figures[i].end : figures[i + 1].start]
-        if directions[i] is None and compared(text, figures[i]) and INHERIT_GAP_RE.match(gap):
+        listed = compared(text, figures[i]) or figures[i].unit == figures[i + 1].unit
+        if directions[i] is None and listed and INHERIT_GAP_RE.match(gap):
             directions[i] = directions[i + 1]
     out = []
     for figure, direction in zip(figures, directions, strict=True):

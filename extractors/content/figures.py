@@ -29,8 +29,9 @@ COUNTERS = (
     "項目", "店舗", "店", "棟", "床", "人日", "人泊", "泊", "日間", "時間", "か月", "ヶ月", "カ月",
     "週間", "つ", "組", "チーム", "グループ", "コース", "プロジェクト", "円", "ドル",
     "%", "ポイント", "倍", "割", "ha", "ヘクタール", "km", "m2", "m3", "m", "kg", "t", "トン",
-    "kW", "kWh", "MW", "GWh", "千kWh", "歳",
+    "kW", "kWh", "MW", "GWh", "千kWh", "歳", "パーセント",
 )  # fmt: skip
+UNIT_SPELLINGS = {"パーセント": "%"}
 SCALE_WORDS = ("兆", "千億", "百億", "十億", "億", "千万", "百万", "十万", "万", "千")
 PREFIX_QUALIFIERS = ("おおむね", "およそ", "延べ", "のべ", "概ね", "最大", "最低", "合計", "約", "延")
 SUFFIX_QUALIFIERS = ("以上", "以下", "未満", "程度", "前後", "超", "強", "弱")
@@ -155,7 +156,7 @@ def match_to_figures(text: str, match: re.Match[str], excluded: Sequence[tuple[i
                 end=match.end(),
                 number_start=match.start(group) if group == "body2" else number_start,
                 value=amount.value,
-                unit=amount.unit,
+                unit=UNIT_SPELLINGS.get(amount.unit or "", amount.unit),
                 qualifier=";".join(QUALIFIER_SPELLINGS.get(q, q) for q in qualifiers) or None,
                 printed=match.group().strip(),
             )
