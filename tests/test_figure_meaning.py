@@ -151,3 +151,17 @@ def test_a_listed_figure_takes_the_direction_of_the_next(sentence: str, printed:
 def test_percent_spelled_out() -> None:
     figures = sentence_to_figures(normalize_sentence_text("保有率は、75.4パーセントであり"))
     assert [(f.value, f.unit) for f in figures] == [(Decimal("75.4"), "%")]
+
+
+def test_a_caption_opening_the_page_dates_the_page() -> None:
+    text = "平成30年度決算報告\n\n【一般会計/歳出】\n\n歳出総額は前年度比2億2,774万円減の24億3,844万円となりました。\n"
+    rows = extract(text).metrics
+    assert [(str(r.value), r.kind, r.period) for r in rows] == [
+        ("-227740000", "change", "FY2018"),
+        ("2438440000", "level", "FY2018"),
+    ]
+
+
+def test_a_heading_later_on_the_page_does_not_date_it() -> None:
+    text = "事業の概要\n\n【令和6年度の取組】\n\n説明会\n\n参加者は35名でした。\n"
+    assert [r.period for r in extract(text).metrics] == [None]

@@ -37,7 +37,8 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
     """A period in brackets right after the figure (``12箇所（R5.4.1 現在）``), else the nearest
     one before it in the sentence that does not annotate another figure that way, else the first
     such one after it (``…を受け付けた（R4）。``), else the one its paragraph stated before it (or its
-    lead), else the caption's, else the program heading's. A change after two periods is the change
+    lead), else the caption's, else the program heading's, else the period of the caption opening its
+    page (``平成30年度 決算報告``). A change after two periods is the change
     between them (``1985年の2,068人から2010年には995人…1,073人の減少`` -> ``1985/2010``). A period
     that names an act (``令和8年税制改正``) is no figure's period."""
     spans = [s for s in period_spans(sentence.text) if s[2] and not names_an_act(sentence.text, s)]
@@ -60,7 +61,7 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
     for heading in (sentence.caption, sentence.program):
         if heading is not None and heading.period:
             return heading.period
-    return None
+    return sentence.page_period
 
 
 ACT_AFTER_PERIOD_RE = re.compile(r"[ \t]*(?:税制改正|改正|策定|施行|制定|閣議決定|告示|公布)")

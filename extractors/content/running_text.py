@@ -74,6 +74,7 @@ class Sentence:
     page: int
     source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was read from
     context_period: str | None = None  # the period its paragraph stated before it, else its lead's
+    page_period: str | None = None  # the period of the caption that opens its page (平成30年度 決算報告)
 
 
 def strip_heading_mark(text: str) -> str:
@@ -194,6 +195,7 @@ def units_to_sentences(units: Sequence[Unit]) -> list[Sentence]:
     marked: Heading | None = None  # last marked heading after it
     caption: Heading | None = None
     lead: str | None = None
+    titles = page_titles(units)
     i = 0
     while i < len(units):
         unit = units[i]
@@ -218,12 +220,27 @@ def units_to_sentences(units: Sequence[Unit]) -> list[Sentence]:
             if text[:1] in BULLETS + HEADING_MARKS:
                 carried = lead  # a bulleted item states its own period
             source = provenance_union(u.source for u in lines)
-            sentences.append(Sentence(text, program, caption, unit.line, unit.page, source, carried))
+            sentences.append(Sentence(text, program, caption, unit.line, unit.page, source, carried, titles.get(unit.page)))
             carried = last_period(text) or carried
         if len(texts) == 1 and text_is_lead(texts[0]):
             lead = last_period(texts[0])
         i = j
     return sentences
+
+
+def page_titles(units: Sequence[Unit]) -> dict[int, str]:
+    """The period of each page opened by a caption that states one (``平成30年度 決算報告`` over the
+    page's 【一般会計/歳入】 and 【一般会計/歳出】): the whole page is about it."""
+    titles: dict[int, str] = {}
+    seen: set[int] = set()
+    for unit in units:
+        if unit.page in seen:
+            continue
+        seen.add(unit.page)
+        period = text_to_heading(unit.text).period if unit.kind == UnitKind.CAPTION else None
+        if period:
+            titles[unit.page] = period
+    return titles
 
 
 MAX_LEAD = 40
