@@ -165,3 +165,15 @@ def test_a_caption_opening_the_page_dates_the_page() -> None:
 def test_a_heading_later_on_the_page_does_not_date_it() -> None:
     text = "事業の概要\n\n【令和6年度の取組】\n\n説明会\n\n参加者は35名でした。\n"
     assert [r.period for r in extract(text).metrics] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("令和8年度からの3年間は、約25,500人のカードの更新時期となります。\n", "FY2026/FY2028"),
+        ("2020年から5年間で120件の相談があった。\n", "2020/2024"),
+        ("令和8年度から相談は120件を見込む。\n", "FY2026"),
+    ],
+)
+def test_a_year_and_a_number_of_years_from_it_is_a_range(text: str, period: str) -> None:
+    assert [r.period for r in extract(text).metrics] == [period]

@@ -41,7 +41,7 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
     page (``平成30年度 決算報告``). A change after two periods is the change
     between them (``1985年の2,068人から2010年には995人…1,073人の減少`` -> ``1985/2010``). A period
     that names an act (``令和8年税制改正``) is no figure's period."""
-    spans = [s for s in period_spans(sentence.text) if s[2] and not names_an_act(sentence.text, s)]
+    spans = [with_duration(sentence.text, s) for s in period_spans(sentence.text) if s[2] and not names_an_act(sentence.text, s)]
     own = annotating_period(sentence.text, figure, spans)
     if own is not None:
         return own[2]
@@ -65,6 +65,19 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
 
 
 ACT_AFTER_PERIOD_RE = re.compile(r"[ \t]*(?:税制改正|改正|策定|施行|制定|閣議決定|告示|公布)")
+
+
+DURATION_AFTER_PERIOD_RE = re.compile(r"[ \t]*からの?[ \t]*(?P<n>\d{1,2})[ \t]*(?:か年|年間)")
+_YEAR_RE = re.compile(r"(?P<fy>FY)?(?P<y>\d{4})")
+
+
+def with_duration(text: str, span: tuple[int, int, str]) -> tuple[int, int, str]:
+    """``令和8年度からの3年間`` -> ``FY2026/FY2028``: a year followed by a number of years from it."""
+    duration, year = DURATION_AFTER_PERIOD_RE.match(text, span[1]), _YEAR_RE.fullmatch(span[2])
+    if duration is None or year is None or int(duration["n"]) < 2:
+        return span
+    prefix, first = year["fy"] or "", int(year["y"])
+    return span[0], span[1], f"{prefix}{first}/{prefix}{first + int(duration['n']) - 1}"
 
 
 def names_an_act(text: str, span: tuple[int, int, str]) -> bool:
