@@ -216,9 +216,9 @@ _DECIMAL_AFTER = frozenset("「『(（はがのにでもと、")
 def decimal_match_to_figure(text: str, match: re.Match[str], excluded: Sequence[tuple[int, int]]) -> Figure | None:
     """``出生率「1.42」``, ``指数は55.1``: a unitless decimal after a particle or an opening bracket
     (``地方創生2.0``, a name's number, is none)."""
-    before = text[: match.start()].rstrip(" \t")
+    before = text[: match.start()].rstrip(" ")
     if not before or before[-1] not in _DECIMAL_AFTER or spans_overlap(match.start(), match.end(), excluded):
-        return None
+        return None  # after a tab: a cell of a chart or table left among the text
     _, amount = parse_qualified_amount(match["body"])
     if amount is None:
         return None
