@@ -1,4 +1,5 @@
-"""What a figure counts (its ``metric``), found in this order: the label printed right before the
+"""What a figure counts (its ``metric``), found in this order: the words quoted right before it
+(``「共感できる」が37.2%``); the label printed right before the
 figure (``相談件数 120件``, ``相談件数は120件``, ``初級コース : 8名``), read with SudachiPy alone; the
 dependency parse (``延べ2,400人が参加`` -> the predicate 参加, ``25件の相談`` -> 相談, ``講座を3回開催``
 -> 講座開催, ``利用者数は1,250人で`` -> the subject 利用者数); the nearest preceding noun compound in
@@ -285,5 +286,16 @@ def parsed_metric(sentence: Sentence, doc: Any, figure: Figure, figures: Sequenc
 def sentence_labels(sentence: Sentence, figures: Sequence[Figure]) -> list[str | None]:
     morphs = sentence_to_morphs(sentence.text)
     masked = mask_periods(sentence.text)
-    return [label_metric(morphs, figure, figures, masked) for figure in figures]
+    return [quoted_label(masked, figure, figures) or label_metric(morphs, figure, figures, masked) for figure in figures]
+
+
+# An answer or item quoted right before its figure: 「観光地のにぎわいが増えた」が60.9%, 「林業」が7.1.
+QUOTED_LABEL_RE = re.compile(r"「(?P<label>[^「」]{1,40})」[ \t]*(?:が|は|の割合は|と回答した割合が|と回答した割合は)[ \t]*$")
+
+
+def quoted_label(masked: str, figure: Figure, figures: Sequence[Figure]) -> str | None:
+    """The quoted words right before the figure (only が / は between): what the figure counts."""
+    previous_end = max((f.end for f in figures if f.end <= figure.start), default=0)
+    match = QUOTED_LABEL_RE.search(masked, previous_end, figure.start)
+    return match["label"].strip() if match else None
 
