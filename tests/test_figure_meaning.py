@@ -177,3 +177,16 @@ def test_a_heading_later_on_the_page_does_not_date_it() -> None:
 )
 def test_a_year_and_a_number_of_years_from_it_is_a_range(text: str, period: str) -> None:
     assert [r.period for r in extract(text).metrics] == [period]
+
+
+@pytest.mark.parametrize(
+    ("text", "periods"),
+    [
+        ("平成24年の人口動態をまとめました。24年は前年より318人減少し、23年度は120件の相談があった。\n", ["2012", "FY2011"]),
+        ("24年は前年より318人減少した。\n", [None]),  # no era in the paragraph: no period
+        ("平成20年以降、30年間で15.3ポイント増加した。\n", ["2008"]),  # 30年間 is a duration
+        ("令和8年度の税収は65億円です。令和8年税制改正で834万円の減収です。\n", ["FY2026", "FY2026"]),
+    ],
+)
+def test_a_bare_year_takes_the_era_of_its_paragraph(text: str, periods: list[str | None]) -> None:
+    assert [r.period for r in extract(text).metrics] == periods

@@ -19,12 +19,13 @@ from collections.abc import Sequence
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
 from extractors.content.figure_meaning import FigureMeaning, Kind, Role, figures_to_meanings, signed_value
-from extractors.content.figures import Figure, period_spans, sentence_to_figures
+from extractors.content.figures import Figure, period_spans, sentence_to_figures, spans_overlap
 from extractors.content.metric_subject import parsed_metric, sentence_labels
-from extractors.content.running_text import Sentence, items_to_units, units_to_sentences
+from extractors.content.running_text import Sentence, items_to_units, last_era, units_to_sentences
 from extractors.model.document import Document
 from extractors.model.table import Table
 from extractors.normalize import nlp
+from extractors.normalize.periods import era_year_to_western
 from schemas.quality import Code, Issue, Severity
 from schemas.tables import MetricRow
 
@@ -40,8 +41,10 @@ def figure_to_period(sentence: Sentence, figure: Figure, figures: Sequence[Figur
     lead), else the caption's, else the program heading's, else the period of the caption opening its
     page (``平成30年度 決算報告``). A change after two periods is the change
     between them (``1985年の2,068人から2010年には995人…1,073人の減少`` -> ``1985/2010``). A period
-    that names an act (``令和8年税制改正``) is no figure's period."""
-    spans = [with_duration(sentence.text, s) for s in period_spans(sentence.text) if s[2] and not names_an_act(sentence.text, s)]
+    that names an act (``令和8年税制改正``) is no figure's period; a bare ``24年`` takes the era its
+    sentence or paragraph named last (``平成24年…。24年は`` -> ``2012``)."""
+    stated = [s for s in period_spans(sentence.text) if s[2] and not names_an_act(sentence.text, s)]
+    spans = sorted([with_duration(sentence.text, s) for s in stated] + bare_year_spans(sentence))
     own = annotating_period(sentence.text, figure, spans)
     if own is not None:
         return own[2]
@@ -78,6 +81,23 @@ def with_duration(text: str, span: tuple[int, int, str]) -> tuple[int, int, str]
         return span
     prefix, first = year["fy"] or "", int(year["y"])
     return span[0], span[1], f"{prefix}{first}/{prefix}{first + int(duration['n']) - 1}"
+
+
+BARE_YEAR_RE = re.compile(r"(?<![\d.,年度])(?P<y>\d{1,2})(?P<suffix>年度|年)(?!間|で|ぶり|連続|後|前|以上|以内|程度|余り|にわたり|ごと|毎|\d)")
+
+
+def bare_year_spans(sentence: Sentence) -> list[tuple[int, int, str]]:
+    """``24年は…`` in a paragraph about 平成: the year of the era its sentence or paragraph named last
+    before it (calendar for 年, fiscal for 年度); none without such an era."""
+    spans = []
+    for match in BARE_YEAR_RE.finditer(sentence.text):
+        if spans_overlap(match.start(), match.end(), [(s, e) for s, e, _ in period_spans(sentence.text)]):
+            continue  # part of a period already read (令和8年, 平成24年～26年)
+        era = last_era(sentence.text[: match.start()]) or sentence.context_era
+        year = era_year_to_western(era, match["y"]) if era else None
+        if year is not None:
+            spans.append((match.start(), match.end(), f"FY{year}" if match["suffix"] == "年度" else str(year)))
+    return spans
 
 
 def names_an_act(text: str, span: tuple[int, int, str]) -> bool:

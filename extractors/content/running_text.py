@@ -20,6 +20,7 @@ from extractors.content.figures import normalize_sentence_text, period_spans, se
 from extractors.model.document import TextBlock
 from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance, provenance_union
 from extractors.model.table import Table
+from extractors.normalize.periods import ERAS
 from extractors.normalize.textnorm import is_japanese, rejoin_broken_lines
 
 HEADING_MARKS = "◆◇■□●○◎▼▽▶▷►★☆♦"
@@ -74,6 +75,7 @@ class Sentence:
     page: int
     source: Provenance = field(default=NO_PROVENANCE, compare=False)  # the lines it was read from
     context_period: str | None = None  # the period its paragraph stated before it, else its lead's
+    context_era: str | None = None  # the era (平成, 令和 …) its paragraph named last before it
     page_period: str | None = None  # the period of the caption that opens its page (平成30年度 決算報告)
 
 
@@ -215,13 +217,17 @@ def units_to_sentences(units: Sequence[Unit]) -> list[Sentence]:
         paragraph = rejoin_broken_lines("\n".join(u.text for u in units[i:j]))
         program = marked or section
         texts = paragraph_to_sentences(paragraph)
-        carried = lead
+        carried, era = lead, None
         for text, lines in zip(texts, sentences_to_lines(units[i:j], texts), strict=True):
             if text[:1] in BULLETS + HEADING_MARKS:
                 carried = lead  # a bulleted item states its own period
             source = provenance_union(u.source for u in lines)
-            sentences.append(Sentence(text, program, caption, unit.line, unit.page, source, carried, titles.get(unit.page)))
+            sentences.append(
+                Sentence(text, program, caption, unit.line, unit.page, source,
+                         context_period=carried, context_era=era, page_period=titles.get(unit.page))
+            )  # fmt: skip
             carried = last_period(text) or carried
+            era = last_era(text) or era
         if len(texts) == 1 and text_is_lead(texts[0]):
             lead = last_period(texts[0])
         i = j
@@ -241,6 +247,15 @@ def page_titles(units: Sequence[Unit]) -> dict[int, str]:
         if period:
             titles[unit.page] = period
     return titles
+
+
+ERA_RE = re.compile(f"({'|'.join(ERAS)})")
+
+
+def last_era(text: str) -> str | None:
+    """The last era a text names (平成24年の… -> 平成)."""
+    eras = ERA_RE.findall(text)
+    return eras[-1] if eras else None
 
 
 MAX_LEAD = 40
