@@ -64,7 +64,7 @@ class DocumentResult:
             return STATUS_FAILED
         if any(i.severity is Severity.ERROR for i in self.issues):
             return STATUS_PARTIAL
-        if any(i.code in (Code.EXTRACTOR_FAILED, Code.NO_CONTENT_FOUND, Code.TABLES_NOT_UNDERSTOOD) for i in self.issues):
+        if any(i.code in (Code.EXTRACTOR_FAILED, Code.NO_CONTENT_FOUND, Code.TABLES_NOT_UNDERSTOOD, Code.ONLY_UNCERTAIN_FIGURES) for i in self.issues):
             return STATUS_PARTIAL
         return STATUS_OK
 

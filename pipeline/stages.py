@@ -85,6 +85,11 @@ def make_extract_stage(extractors: Sequence[Extractor]) -> StageFn:
                 Issue(Code.TABLES_NOT_UNDERSTOOD, Severity.WARNING,
                       f"{len(document.tables)} table(s) found but none understood; their cells are in the cells table")
             )
+        elif extraction.row_count() == 0 and any(i.code is Code.FIGURE_UNCERTAIN for i in extraction.issues):
+            issues.append(
+                Issue(Code.ONLY_UNCERTAIN_FIGURES, Severity.WARNING,
+                      "the only figures found were read with too little confidence; they are listed in quality (figure-uncertain)")
+            )  # fmt: skip
         elif extraction.row_count() == 0:
             issues.append(
                 Issue(Code.NO_CONTENT_FOUND, Severity.WARNING, "no table or figure keikaku understands was found in this document")

@@ -80,6 +80,8 @@ class Code(StrEnum):
     REFERENCE_MISMATCH = "reference-mismatch"
     ANSWER_MISSING = "answer-missing"  # a comments item printed without an answer (or one not found)
     OPINION_MISSING = "opinion-missing"  # an answer with no opinion before it
+    FIGURE_UNCERTAIN = "figure-uncertain"  # a figure of running text read with too little confidence: here, not in metrics
+    ONLY_UNCERTAIN_FIGURES = "only-uncertain-figures"  # a document whose only content is uncertain figures (partial)
     TABLE_UNCLAIMED = "table-unclaimed"  # no extractor understood a table: its cells are in `cells`
     TABLES_NOT_UNDERSTOOD = "tables-not-understood"  # tables were found, none understood (document partial)
     AGGREGATE_MISMATCH = "aggregate-mismatch"  # a printed 計 / 小計 / 合計 is not the sum of its members

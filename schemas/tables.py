@@ -240,6 +240,9 @@ class CommentRow(TableRow):
     refers_to_item: str | None = col("The item whose answer this answer points to (「No.5の回答のとおり」), as printed (5).")
 
 
+METRIC_KINDS = ("level", "change", "ratio")
+
+
 @with_provenance
 @dataclass(frozen=True)
 class MetricRow(TableRow):
@@ -256,6 +259,11 @@ class MetricRow(TableRow):
     period: str | None = col("Period the figure refers to.", kind=KIND_PERIOD)
     qualifier: str | None = col("Qualifier: 約, 延べ, うち, 以上 ...")
     text: str | None = col("Sentence the figure was found in.")
+    kind: str | None = col("What the figure is: level (an amount or count), change (a difference from an earlier one: "
+                           "前年度比2億円減 is -200000000) or ratio (a share, rate or index, 伸び率3.0%の減少 is -3.0).",
+                           enum=METRIC_KINDS)  # fmt: skip
+    confidence: float | None = col("How sure the reading is (0-1); figures below 0.5 are not written here but listed in quality "
+                                   "(figure-uncertain).", kind=KIND_CONFIDENCE)  # fmt: skip
 
 
 CELL_ROLES = ("header", "stub", "data")

@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 
 from extractors.content.base import ExtractContext
-from extractors.content.metrics import (
+from extractors.content.figures import normalize_sentence_text, sentence_to_figures
+from extractors.content.metrics import MetricsExtractor, figure_to_period
+from extractors.content.running_text import (
     Heading,
-    MetricsExtractor,
     Sentence,
-    figure_to_period,
     items_to_units,
     line_is_caption,
     line_is_marked_heading,
-    normalize_sentence_text,
-    sentence_to_figures,
     units_to_sentences,
 )
 from extractors.normalize import nlp
@@ -217,6 +215,9 @@ def test_a_row_of_cells_left_among_the_text_names_no_program():
         ("参加者数は前年度から12人増え、58人となった。", ["参加者数", "参加者数"]),
         ("令和4年度の利用者数は約1,200人で、目標の1,000人を上回った。", ["利用者数", "目標"]),
         ("事業費として1,718千円を計上した。", ["事業費"]),
+        ("・「とても共感できる」が12.5%、「共感できる」が37.2%となった。", ["とても共感できる", "共感できる"]),
+        ("地方交付税総額は、前年度比約1兆2,274億円の増となった。", ["地方交付税総額"]),
+        ("市税は前年度に比べ、1億4,305万2千円の減額となっております。", ["市税"]),
         ("- 学生留学コース : 5名", ["学生留学コース"]),
         ("- ICT研修 (H29: 4回開催 受講者 70名)", ["ICT研修", "受講者"]),
         ("基本計画(構想)策定市町村 16市町村", ["基本計画(構想)策定市町村"]),

@@ -286,3 +286,51 @@ def test_text_to_items(body, colon, items):
 def test_letter_spaced_names_and_counts_are_joined():
     assert normalize_text("南空知 4 町連携地域 (南 幌 町)") == "南空知4町連携地域 (南幌町)"
     assert normalize_text("1 1 地域 4 5 市町村") == "11地域45市町村"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "members"),
+    [
+        (
+            "南国・香南・香美租税債権管理機構の協力体制を推進し、",
+            "南国・香南・香美租税債権管理機構",
+            ["南国市", "香南市", "香美市"],
+        ),
+        (
+            "適正な課税に努めるとともに、南国\n・香南・香美租税債権管理機構及び三税の",
+            "南国・香南・香美租税債権管理機構",
+            ["南国市", "香南市", "香美市"],
+        ),
+        (
+            "議案第 130 号 定住自立圏形成協定の一部変更（日向市）\n議案第 131 号 定住自立圏形成協定の一部変更（門川町）",
+            "定住自立圏",
+            ["日向市", "門川町"],
+        ),
+        (
+            "転出は上川総合振興局区域（剣淵町、東神楽町、愛別町等）が最も多く、",
+            "上川総合振興局区域",
+            ["剣淵町", "東神楽町", "愛別町"],
+        ),
+        (
+            "阪神間６市とは、芦屋，西宮，宝塚，尼崎，伊丹，川西の各市をいう。",
+            "阪神間6市",
+            ["芦屋市", "西宮市", "宝塚市", "尼崎市", "伊丹市", "川西市"],
+        ),
+        (
+            "東播磨地域は、明石，加古川，高砂の各市と稲美町，播磨町からなる。",
+            "東播磨地域",
+            ["明石市", "加古川市", "高砂市", "稲美町", "播磨町"],
+        ),
+    ],
+)
+def test_other_forms_of_a_region_definition(text: str, region: str, members: list[str]) -> None:
+    extraction, _ = run(text)
+    assert {(r.region_name, r.municipality_name) for r in extraction.region_members} == {(region, m) for m in members}
+
+
+@pytest.mark.parametrize(
+    "text", ["日本・中国・韓国首脳会議の開催", "国・県・市町村の協議会", "定住自立圏形成協定の一部変更（案）"]
+)
+def test_names_joined_by_dots_that_are_no_municipalities(text: str) -> None:
+    extraction, _ = run(text)
+    assert not extraction.region_members

@@ -5,7 +5,9 @@ The recipe, one small function per step:
     lines -> logical lines: a line continued while a bracket is open         ``document_to_passages``
               or it ends in a list separator (lists broken over lines)
            -> region lists: a name ending in a region suffix, then its       ``passage_to_lists``
-              members in brackets or after a colon
+              members in brackets or after a colon; or names joined by ・   ``passage_to_named_lists``
+              in a body's name, one member in a bracket after a strong
+              region word, names sharing a suffix (芦屋，西宮の各市)
            -> members resolved with the gazetteer (OCR damage corrected,     ``resolve_list``
               unknown names reported, never guessed)
            -> RegionMemberRow + issues
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extractors.content.base import ExtractContext, Extraction, Extractor
-from extractors.content.metrics import line_is_marked_heading
+from extractors.content.running_text import line_is_marked_heading
 from extractors.model.document import Document, TextBlock
 from extractors.model.provenance import NO_PROVENANCE, Provenance, lines_to_provenance
 from extractors.model.table import Table
@@ -48,11 +50,12 @@ REGION_SUFFIXES = (
     "広域連合",
     "広域連携",
     "圏域",
+    "区域",
     "地域",
     "圏",
 )
 # Suffixes that also end ordinary nouns (地域の特色, 首都圏): their lists must resolve whole.
-WEAK_SUFFIXES = frozenset({"地域", "圏"})
+WEAK_SUFFIXES = frozenset({"地域", "圏", "区域"})
 AREA_WORDS = ("連携地域", "地域", "圏域", "エリア", "ブロック", "圏")
 MEMBER_WORDS = ("市区町村", "市町村", "市町", "町村")
 
@@ -97,6 +100,7 @@ class RegionList:
     context: str  # the member list, for the gazetteer's evidence
     passage: Passage
     start: int  # offset of the name in the passage
+    whole: bool = False  # every item must resolve (a list read from a name or a single bracket)
 
 
 @dataclass(frozen=True)
@@ -173,11 +177,14 @@ def document_to_passages(document: Document) -> list[Passage]:
 
 def line_continues_list(text: str, following: str) -> bool:
     """A region name whose bracket is still open, a trailing separator in a line that names a
-    region, or a line ending in a region name whose bracket starts the next line."""
+    region, a list of names joined by ・ broken before a ・, or a line ending in a region name
+    whose bracket starts the next line."""
     if bracket_depth(text) > 0 and REGION_RE.search(text):
         return True
     if text and text[-1] in "、・,，" and REGION_RE.search(text):
         return True
+    if following[:1] in "・･" and STEM_LIST_NAME_RE.search(text[-5:] + following):
+        return True  # 南国 / ・香南・香美租税債権管理機構: names joined by ・ over a line break
     return following[:1] in _OPEN and name_to_kind(text) is not None
 
 
@@ -210,6 +217,59 @@ def passage_to_lists(passage: Passage) -> list[RegionList]:
         if items:
             found.append(RegionList(name, kind, items, body, passage, match.start("name")))
     return found
+
+
+# Names joined by ・ that start a body's name (南国・香南・香美租税債権管理機構): its members.
+_STEM = r"[\u4e00-\u9fff\u30a1-\u30fa]{1,5}"
+STEM_LIST_NAME_RE = re.compile(
+    rf"(?P<stems>{_STEM}(?:[・･]{_STEM})+)(?P<body>[\u4e00-\u9fff]{{0,12}}?(?:{_SUFFIX_ALT}|機構|事務組合|組合|協議会))"
+)
+# A strong region word, then within a few words one bracket naming members one by one
+# (定住自立圏形成協定の一部変更（日向市）).
+_STRONG_ALT = "|".join(s for s in REGION_SUFFIXES if s not in WEAK_SUFFIXES)
+AGREEMENT_RE = re.compile(rf"(?P<name>{_NAME_CHAR}{{0,20}}?(?:{_STRONG_ALT}))(?P<rest>[^\s、。()（）:：]{{1,15}})(?P<open>[（(])")
+# Names sharing one suffix (芦屋，西宮，宝塚の各市 / 明石，加古川，高砂の各市と稲美町，播磨町).
+SHARED_SUFFIX_RE = re.compile(rf"(?P<list>{_STEM}(?:[、，,・･]{_STEM})*)の各(?P<suffix>市町村|市町|市|町|村)")
+
+
+def passage_to_named_lists(passage: Passage) -> list[RegionList]:
+    """The other forms a region's members are printed in: names joined by ・ in a body's name,
+    one member in a bracket after a strong region word, names sharing the suffix of 「…の各市」.
+    Every item of such a list must resolve (``RegionList.whole``)."""
+    text, found = passage.text, []
+    for match in STEM_LIST_NAME_RE.finditer(text):
+        name = match.group()
+        items = stems_of_name(match["stems"])
+        found.append(RegionList(name, name_to_kind(name) or "", items, name, passage, match.start(), whole=True))
+    for match in AGREEMENT_RE.finditer(text):
+        name = re.sub(r"^.*\d+[号番条項]?", "", clean_region_name(match["name"]))
+        items = tuple(text_to_items(member_text(text, match.end("open") - 1), colon=False))
+        if items:
+            found.append(RegionList(name, name_to_kind(name) or "", items, text, passage, match.start("name"), whole=True))
+    for match in SHARED_SUFFIX_RE.finditer(text):
+        suffix = match["suffix"] if match["suffix"] in ("市", "町", "村") else ""
+        items = tuple(stem + suffix for stem in re.split(r"[、，,・･]", match["list"]))
+        following = text[match.end() :]
+        more = re.match(rf"と((?:{_STEM}[市町村][、，,・･]?)+)", following)
+        items += tuple(i for i in re.split(r"[、，,・･]", more.group(1)) if i) if more else ()
+        name = shared_suffix_region_name(text[: match.start()]) or match.group()
+        found.append(RegionList(name, name_to_kind(name) or "", items, text, passage, match.start(), whole=True))
+    return found
+
+
+def stems_of_name(stems: str) -> tuple[str, ...]:
+    """``南国・香南・香美租税債権`` -> 南国, 香南, 香美: the last name runs into the body's name, so it
+    is cut to the length of the one before it."""
+    items = re.split(r"[・･]", stems)
+    return (*items[:-1], items[-1][: len(items[-2])])
+
+
+def shared_suffix_region_name(before: str) -> str | None:
+    """The name a 「…の各市」 list defines: the last region name or counted group before it in its
+    sentence (阪神間６市, 東播磨地域)."""
+    sentence = re.split(r"[。]", before)[-1]
+    names = re.findall(rf"[^\s、。，,()（）「」…]{{1,20}}?(?:\d+(?:市町村|市町|市|町|村)|{_SUFFIX_ALT})", sentence)
+    return clean_region_name(names[-1]) if names else None
 
 
 def member_text(text: str, open_index: int) -> str:
@@ -306,6 +366,8 @@ def resolve_list(region: RegionList, gazetteer: Gazetteer, document: Counter[str
     if not members or 2 * len(members) < len(region.items):
         return None
     if region.kind in WEAK_SUFFIXES and (len(members) < 2 or len(members) != len(region.items)):
+        return None
+    if region.whole and len(members) != len(region.items):
         return None
     candidates = tuple(frozenset(m.code for m in gazetteer.candidates(item, prefecture=prefecture)) for item in unknown)
     return ResolvedList(region, tuple(members), tuple(unknown), candidates)
@@ -432,7 +494,7 @@ def checks_to_issues(checks: Sequence[CountCheck]) -> list[Issue]:
 def document_to_region_lists(document: Document, gazetteer: Gazetteer) -> tuple[list[Passage], list[ResolvedList]]:
     """Passages of the document and the member lists found in them."""
     passages = document_to_passages(document)
-    candidates = [r for p in passages for r in passage_to_lists(p)]
+    candidates = [r for p in passages for r in passage_to_lists(p) + passage_to_named_lists(p)]
     document: Counter[str] = Counter()
     for region in candidates:
         document.update(certain_prefectures(region.items, gazetteer))
