@@ -13,8 +13,6 @@ Used by ``solver``, which enumerates the readings inside the window these duals 
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +21,7 @@ import highspy
 import numpy as np
 from scipy.sparse import csc_array
 
+from extractors.matrix.highs import quiet_highs
 from extractors.matrix.row_dp import RowCosts, codes_to_padded, rows_to_best_readings
 
 SLACK_PRICES = (1.0, 4.0, 16.0, 1000.0)
@@ -37,22 +36,6 @@ class TotalLike(Protocol):
     index: int | None
     value: int
     states: frozenset[int]
-
-
-def quiet_highs() -> highspy.Highs:
-    """A HiGHS instance with logging off; the banner HiGHS prints on the first instance of a
-    process goes to /dev/null instead of the pipeline's standard output."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highs = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    highs.setOptionValue("output_flag", False)
-    return highs
 
 
 def duals_to_prices(duals: np.ndarray, totals: Sequence[TotalLike], n_rows: int, n_columns: int) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The master problem: the printed totals as constraints over a pool of row readings, and the
-MILPs (HiGHS through ``scipy.optimize.milp``) that choose one reading per row.
+MILPs (HiGHS, ``highs.solve_milp_arrays``) that choose one reading per row.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
+from extractors.matrix.highs import solve_milp_arrays
 from extractors.matrix.model import EPS, EXISTING, INF, NEW, STATES, Candidate, DamageModel, MatrixEvidence, RowTotalRule
 
 # --- the master problem -----------------------------------------------------------------------
@@ -173,12 +173,12 @@ def solve_milp(flat: Flat, totals: Sequence[Total], model: DamageModel,
     among the optima only, the same way whatever else the document holds."""
     a, rhs = flat_to_matrix(flat, totals)
     cost = flat.cost if ties is None else flat.cost + ties / (float(ties.max(initial=0.0)) * flat.n_rows + 1.0)
-    res = milp(cost, integrality=np.ones(len(flat.cost)), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(a, rhs, rhs), options=highs_options(model))
+    k = len(flat.cost)
+    res = solve_milp_arrays(cost, a, rhs, rhs, np.ones(k), np.ones(k), highs_options(model))
     if res.x is None:
-        return SEARCH_LIMIT if res.status in (1, 4) else None
+        return SEARCH_LIMIT if res.stopped else None
     chosen = chosen_readings(flat, res.x)
-    return Solution(chosen, float(flat.cost[chosen].sum()), (), res.status == 0)
+    return Solution(chosen, float(flat.cost[chosen].sum()), (), res.optimal)
 
 
 def tokens_to_ties(flat: Flat, codes: Sequence[tuple[int, ...]]) -> np.ndarray:
@@ -226,11 +226,10 @@ def solve_milp_deviation(flat: Flat, totals: Sequence[Total], model: DamageModel
     c = np.concatenate([flat.cost, np.full(2 * m, penalty)])
     integrality = np.concatenate([np.ones(k), np.zeros(2 * m)])
     upper = np.concatenate([np.ones(k), np.full(2 * m, INF)])
-    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
-               constraints=LinearConstraint(full, rhs, rhs), options=highs_options(model))
-    assert res.x is not None, res.message  # feasible by construction: any reading, any slack
+    res = solve_milp_arrays(c, full, rhs, rhs, upper, integrality, highs_options(model))
+    assert res.x is not None  # feasible by construction: any reading, any slack
     chosen = chosen_readings(flat, res.x)
-    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.status == 0)
+    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.optimal)
 
 
 def solve_milp_fewest(flat: Flat, totals: Sequence[Total], model: DamageModel, penalty: float,
@@ -251,13 +250,11 @@ def solve_milp_fewest(flat: Flat, totals: Sequence[Total], model: DamageModel, p
     upper = np.concatenate([np.ones(k), big, big, np.ones(m)])
     lo = np.concatenate([rhs, np.full(m + 1, -INF)])
     hi = np.concatenate([rhs, np.zeros(m), [float(at_most)]])
-    options = {**highs_options(model), "node_limit": model.soft_nodes}
-    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
-               constraints=LinearConstraint(full, lo, hi), options=options)
+    res = solve_milp_arrays(c, full, lo, hi, upper, integrality, {**highs_options(model), "mip_max_nodes": model.soft_nodes})
     if res.x is None:
         return None
     chosen = chosen_readings(flat, res.x)
-    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.status == 0)
+    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.optimal)
 
 
 def violated_totals(a: csr_array, rhs: np.ndarray, n_rows: int, chosen: np.ndarray) -> tuple[int, ...]:
@@ -275,8 +272,8 @@ def _reach(flat: Flat, total: Total) -> float:
     return float(max(total_weights(flat, total).max(initial=0.0) * rows, total.value) + 1.0)
 
 
-def highs_options(model: DamageModel) -> dict:
-    return {"disp": False, "time_limit": model.time_limit, "mip_rel_gap": 0.0}
+def highs_options(model: DamageModel) -> dict[str, float | int]:
+    return {"time_limit": model.time_limit, "mip_rel_gap": 0.0}
 
 
 def chosen_readings(flat: Flat, x: np.ndarray) -> np.ndarray:
