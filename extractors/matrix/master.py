@@ -314,20 +314,27 @@ def local_alternatives(flat: Flat, solution: Solution, a: csr_array, cap: float,
     relief = min(0.0, float(extra[other].min(initial=0.0)))  # a partner may make the solution cheaper
     options = np.flatnonzero(other & (base + extra + relief <= cap + EPS)).tolist()
     delta.sort_indices()
-    indices, values, starts = delta.indices.tolist(), np.round(delta.data, 6).tolist(), delta.indptr.tolist()
+    values = np.round(delta.data, 6)
+    nonzero = values != 0
+    indices, values = delta.indices[nonzero].astype(np.int64), values[nonzero]
+    column = np.repeat(np.arange(delta.shape[1]), np.diff(delta.indptr))[nonzero]
+    starts = np.searchsorted(column, np.arange(delta.shape[1] + 1)).tolist()
+    changes: dict[bytes, int] = {}  # a change to the totals (its indices, then its values, as bytes) -> a reading making it
+    extras, owner = extra.tolist(), flat.owner.tolist()
     for k in options:
-        key = tuple((i, v) for i, v in zip(indices[starts[k]:starts[k + 1]], values[starts[k]:starts[k + 1]], strict=True) if v)
-        keys.setdefault(key, []).append((float(extra[k]), k))
+        key = indices[starts[k]:starts[k + 1]].tobytes() + values[starts[k]:starts[k + 1]].tobytes()
+        keys.setdefault(key, []).append((extras[k], k))
+        changes.setdefault(key, k)
     out: list[tuple[dict[int, int], float]] = []
     for key, entries in keys.items():
         entries.sort()
         if not key:
-            out += [({int(flat.owner[k]): k}, base + cost) for cost, k in entries if base + cost <= cap + EPS]
+            out += [({owner[k]: k}, base + cost) for cost, k in entries if base + cost <= cap + EPS]
             continue
-        opposite = keys.get(tuple((i, -v) for i, v in key), [])
-        opposite = sorted(opposite)
+        k0 = changes[key]
+        opposite = sorted(keys.get(indices[starts[k0]:starts[k0 + 1]].tobytes() + (-values[starts[k0]:starts[k0 + 1]]).tobytes(), []))
         for cost, k in entries:
-            partners = [(c, k2) for c, k2 in opposite if flat.owner[k2] != flat.owner[k] and base + cost + c <= cap + EPS]
+            partners = [(c, k2) for c, k2 in opposite if owner[k2] != owner[k] and base + cost + c <= cap + EPS]
             for c, k2 in partners if every_partner else partners[:1]:
-                out.append(({int(flat.owner[k]): k, int(flat.owner[k2]): k2}, base + cost + c))
+                out.append(({owner[k]: k, owner[k2]: k2}, base + cost + c))
     return out
