@@ -334,7 +334,7 @@ def test_real_catalogs_keep_their_keyed_amounts_in_cells(slug: str, right: int) 
 
 def test_merged_categories_spanning_many_rows_belong_to_every_row() -> None:
     """The issue's catalog: a ruled PDF whose 大分類 / 中分類 / 小分類 are merged cells over many
-    rows, text in the middle of the span (rendered by tests/layout_fuzzer.py, variant
+    rows, text in the middle of the span (rendered by tests/layout_fuzzer/, variant
     catalog-101-R-mm-hr-b0-te-lc; truth beside it). Read before as levels 1 and 2 swapped and
     blank on every covered row after the first (12 %); every project's three levels now."""
     import json

@@ -185,10 +185,9 @@ def test_prices_follow_the_duals_of_the_totals_that_count_a_cell() -> None:
 def test_readings_the_duals_exclude_are_in_no_solution_within_the_cap() -> None:
     # soundness of the exclusion the ambiguity search relies on: each excluded reading, forced
     # into an exact MILP, gives no solution meeting the totals within the cap
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     from extractors.content.participation_layout import matrix_to_evidence
     from extractors.matrix.ambiguity import ForcedLp, PoolBound, outcome_within
+    from extractors.matrix.highs import solve_milp_arrays
     from extractors.matrix.master import flat_to_matrix
     from extractors.matrix.recovery import row_total_rules
     from tests.matrix_corpus import make_case
@@ -210,6 +209,6 @@ def test_readings_the_duals_exclude_are_in_no_solution_within_the_cap() -> None:
         upper = np.ones(len(flat.cost))
         upper[flat.owner == flat.owner[k]] = 0.0
         upper[k] = 1.0
-        res = milp(flat.cost, integrality=np.ones(len(upper)), bounds=Bounds(0, upper),
-                   constraints=LinearConstraint(a, rhs, rhs), options={"disp": False})
-        assert res.x is None or res.fun > cap + 1e-6
+        res = solve_milp_arrays(flat.cost, a, rhs, rhs, upper, np.ones(len(upper)), {})
+        assert res.optimal or res.infeasible
+        assert res.x is None or res.objective > cap + 1e-6

@@ -1,7 +1,7 @@
 """The participation-matrix solver: recover ●/○ marks with the printed totals as hard constraints.
 
 Recover a participation matrix (● / ○ / blank per project × member) from damaged marks, with
-every printed total as a constraint, as one exact integer program (``scipy.optimize.milp``, HiGHS).
+every printed total as a constraint, as one exact integer program (HiGHS, through ``highspy``).
 
 Pure: no I/O, no document model. The extractor hands in, per project row, the mark tokens the
 text showed between the project name and the printed row total (``"●"``, ``"○"`` or ``""`` for an
@@ -89,7 +89,8 @@ Modules, in the order they build on each other
 ----------------------------------------------
 - ``row_dp``: the compiled edit-distance DPs over one row (best readings, windows, alignments).
 - ``model``: the damage model, the evidence and the readings of one row.
-- ``duals``: the column-generation LP and its duals (HiGHS through ``highspy``).
+- ``highs``: HiGHS (``highspy``): a quiet instance, a MILP from arrays.
+- ``duals``: the column-generation LP and its duals.
 - ``master``: the totals over a pool of readings and the MILPs choosing one reading per row.
 - ``solver``: the recipe for one row-total rule (``Solver``).
 - ``ambiguity``: other readings within the margin, and each cell's confidence.

@@ -8,10 +8,9 @@ from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
+from scipy.sparse import csr_array, vstack
 
-from extractors.matrix.duals import quiet_highs
+from extractors.matrix.highs import arrays_to_highs, solve_milp_arrays
 from extractors.matrix.master import (
     Flat,
     Solution,
@@ -212,16 +211,15 @@ def forced_solve(flat: Flat, a: csr_array, rhs: np.ndarray, members: np.ndarray,
     if not lp.fits(members, cap):
         return None
     upper = np.minimum(_forced_upper(flat, members), lp.upper)  # nor any reading excluded so far
-    budget = LinearConstraint(csr_array(flat.cost[None, :]), -INF, cap + EPS)
-    res = milp(flat.cost, integrality=np.ones(len(upper)), bounds=Bounds(0, upper),
-               constraints=[LinearConstraint(a, rhs, rhs), budget],
-               options={**highs_options(model), "node_limit": model.ambiguity_nodes})
+    with_budget = vstack([a, csr_array(flat.cost[None, :])])
+    res = solve_milp_arrays(flat.cost, with_budget, np.append(rhs, -INF), np.append(rhs, cap + EPS), upper,
+                            np.ones(len(upper)), {**highs_options(model), "mip_max_nodes": model.ambiguity_nodes})
     if res.x is None:
-        return UNDECIDED if res.status in (1, 4) else None  # 1: node (or time) limit reached
-    if res.fun > cap + EPS:
+        return UNDECIDED if res.stopped else None  # stopped: node (or time) limit reached
+    if res.objective > cap + EPS:
         return None
     chosen = chosen_readings(flat, res.x)
-    return {r: int(c) for r, c in enumerate(chosen)}, float(res.fun)
+    return {r: int(c) for r, c in enumerate(chosen)}, res.objective
 
 
 class ForcedLp:
@@ -231,18 +229,8 @@ class ForcedLp:
     def __init__(self, flat: Flat, a: csr_array, rhs: np.ndarray) -> None:
         self.flat = flat
         k = len(flat.cost)
-        matrix = a.tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = k, a.shape[0]
-        lp.col_cost_ = flat.cost.astype(float)
-        lp.col_lower_, lp.col_upper_ = np.zeros(k), np.full(k, highspy.kHighsInf)  # y <= 1 follows from one per row
-        lp.row_lower_ = lp.row_upper_ = rhs.astype(float)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = k, a.shape[0]
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-        self.highs = quiet_highs()
-        self.highs.passModel(lp)
-        self.highs.setOptionValue("presolve", "off")  # re-solves start from the last basis; presolve would discard it
+        # y <= 1 follows from one per row; re-solves start from the last basis, which presolve would discard
+        self.highs = arrays_to_highs(flat.cost, a, rhs, rhs, np.full(k, INF), np.zeros(k), {"presolve": "off"})
         self.rows = [np.flatnonzero(flat.owner == r).astype(np.int32) for r in range(flat.n_rows)]
         self.duals: np.ndarray | None = None  # of the totals, at the last solve
         self.start: highspy.HighsBasis | None = None  # the unforced LP's optimal basis

@@ -13,16 +13,16 @@ Used by ``solver``, which enumerates the readings inside the window these duals 
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import highspy
 import numpy as np
-from scipy.sparse import csc_array
+from scipy.sparse import csr_array
 
+from extractors.matrix.highs import quiet_highs
 from extractors.matrix.row_dp import RowCosts, codes_to_padded, rows_to_best_readings
 
 SLACK_PRICES = (1.0, 4.0, 16.0, 1000.0)
@@ -39,36 +39,41 @@ class TotalLike(Protocol):
     states: frozenset[int]
 
 
-def quiet_highs() -> highspy.Highs:
-    """A HiGHS instance with logging off; the banner HiGHS prints on the first instance of a
-    process goes to /dev/null instead of the pipeline's standard output."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highs = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    highs.setOptionValue("output_flag", False)
-    return highs
-
-
 def duals_to_prices(duals: np.ndarray, totals: Sequence[TotalLike], n_rows: int, n_columns: int) -> np.ndarray:
-    """prices[r, c, s]: minus the duals of every total that counts state s at (r, c)."""
+    """prices[r, c, s]: minus the duals of every total that counts state s at (r, c), subtracted
+    in the order of ``totals`` (one array operation per run of totals of one kind)."""
     prices = np.zeros((n_rows, n_columns, 3))
-    for pi, total in zip(duals, totals, strict=True):
-        if abs(pi) < 1e-12:
-            continue
-        for s in total.states:
-            if total.kind == "row":
-                prices[total.index, :, s] -= pi
-            elif total.index is None:
-                prices[:, :, s] -= pi
+    duals = np.where(np.abs(duals) < 1e-12, 0.0, duals)  # as good as none: subtracting 0.0 changes no price
+    for run in total_runs(tuple(totals)):
+        first = totals[run[0]]
+        pis, index = duals[run], [totals[t].index for t in run]
+        for s in first.states:
+            if first.kind == "row":
+                prices[index, :, s] -= pis[:, None]
+            elif first.index is None:
+                prices[:, :, s] -= pis[0]
             else:
-                prices[:, total.index, s] -= pi
+                prices[:, index, s] -= pis[None, :]
     return prices
+
+
+@lru_cache(maxsize=16)
+def total_runs(totals: tuple[TotalLike, ...]) -> list[list[int]]:
+    """The totals as runs of consecutive ones of one kind counting the same states, each on its
+    own row or column (a grand total alone): a run's cells are disjoint, so one array operation
+    per run prices them."""
+    runs: list[list[int]] = []
+    taken: set[int | None] = set()  # rows or columns the last run holds
+    for t, total in enumerate(totals):
+        last = totals[runs[-1][-1]] if runs else None
+        if last is not None and total.index is not None and last.index is not None \
+                and (last.kind, last.states) == (total.kind, total.states) and total.index not in taken:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+            taken = set()
+        taken.add(total.index)
+    return runs
 
 
 class ReadingMaster:
@@ -96,7 +101,7 @@ class ReadingMaster:
             else:
                 for state in total.states:
                     masks[t, slice(None) if total.index is None else total.index, state] = 1.0
-        self.masks = masks.reshape(n_totals, -1)
+        self.cell_totals = csr_array(masks.reshape(n_totals, -1).T)  # (column x state, totals)
         self.counted = np.array(counted, dtype=float)
         self.seen: set[tuple[int, bytes]] = set()
         self.readings: list[tuple[int, tuple[int, ...], int]] = []  # (row, states, damage) in the order added
@@ -122,18 +127,17 @@ class ReadingMaster:
         self.seen.update((r, states[r].tobytes()) for r in new)
         self.readings += [(r, tuple(states[r].tolist()), int(round(cost[r]))) for r in new]
         picked = states[new]
-        onehot = np.zeros((len(new), self.n_columns, 3))
-        np.put_along_axis(onehot, picked[:, :, None], 1.0, axis=2)
-        coef = onehot.reshape(len(new), -1) @ self.masks.T  # (new, totals)
+        cells = np.arange(self.n_columns) * 3 + picked  # (new, columns): the (column, state) each reading takes
+        onehot = csr_array((np.ones(cells.size), cells.ravel(), np.arange(0, cells.size + 1, self.n_columns)),
+                           shape=(len(new), 3 * self.n_columns))
+        coef = (onehot @ self.cell_totals).toarray()  # (new, totals); whole counts, so exact (no BLAS threads either)
         own = self.row_total[new]
         has = np.flatnonzero(own >= 0)
         coef[has, own[has]] = self.counted[picked[has]].sum(axis=1)
         self.blocks.append((np.array(new), cost[new].astype(float), coef))
-        matrix = np.concatenate([np.zeros((len(new), self.n_rows)), coef], axis=1)
-        matrix[np.arange(len(new)), new] = 1.0
-        block = csc_array(matrix.T)
-        self.highs.addCols(len(new), cost[new].astype(float), np.zeros(len(new)), np.ones(len(new)), block.nnz,
-                           block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32), block.data)
+        starts, index, value = reading_columns(np.array(new), coef, self.n_rows)
+        self.highs.addCols(len(new), cost[new].astype(float), np.zeros(len(new)), np.ones(len(new)), len(index),
+                           starts, index, value)
         return len(new)
 
     def solve(self) -> tuple[float, np.ndarray, bool]:
@@ -142,6 +146,22 @@ class ReadingMaster:
         solution = self.highs.getSolution()
         slack = float(np.sum(solution.col_value[: self.n_slack]))
         return self.highs.getInfo().objective_function_value, np.asarray(solution.row_dual[self.n_rows :]), slack < 1e-6
+
+
+def reading_columns(rows: np.ndarray, coef: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The LP columns of readings of ``rows`` counting ``coef`` (readings, totals) towards each
+    total, column-wise (starts, row indices ascending, values): a 1 on the reading's own
+    convexity row, then its counts on the total rows after the ``n_rows`` convexity rows."""
+    reading, total = np.nonzero(coef)  # by reading, totals ascending
+    sizes = np.bincount(reading, minlength=len(rows)) + 1
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    index = np.empty(int(sizes.sum()), dtype=np.int32)
+    value = np.empty(len(index))
+    index[starts], value[starts] = rows, 1.0
+    rest = np.ones(len(index), dtype=bool)
+    rest[starts] = False
+    index[rest], value[rest] = n_rows + total, coef[reading, total]
+    return starts.astype(np.int32), index, value
 
 
 @dataclass(frozen=True)

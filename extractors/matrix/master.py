@@ -1,5 +1,5 @@
 """The master problem: the printed totals as constraints over a pool of row readings, and the
-MILPs (HiGHS through ``scipy.optimize.milp``) that choose one reading per row.
+MILPs (HiGHS, ``highs.solve_milp_arrays``) that choose one reading per row.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, eye_array, hstack, vstack
 
+from extractors.matrix.highs import solve_milp_arrays
 from extractors.matrix.model import EPS, EXISTING, INF, NEW, STATES, Candidate, DamageModel, MatrixEvidence, RowTotalRule
 
 # --- the master problem -----------------------------------------------------------------------
@@ -173,12 +173,12 @@ def solve_milp(flat: Flat, totals: Sequence[Total], model: DamageModel,
     among the optima only, the same way whatever else the document holds."""
     a, rhs = flat_to_matrix(flat, totals)
     cost = flat.cost if ties is None else flat.cost + ties / (float(ties.max(initial=0.0)) * flat.n_rows + 1.0)
-    res = milp(cost, integrality=np.ones(len(flat.cost)), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(a, rhs, rhs), options=highs_options(model))
+    k = len(flat.cost)
+    res = solve_milp_arrays(cost, a, rhs, rhs, np.ones(k), np.ones(k), highs_options(model))
     if res.x is None:
-        return SEARCH_LIMIT if res.status in (1, 4) else None
+        return SEARCH_LIMIT if res.stopped else None
     chosen = chosen_readings(flat, res.x)
-    return Solution(chosen, float(flat.cost[chosen].sum()), (), res.status == 0)
+    return Solution(chosen, float(flat.cost[chosen].sum()), (), res.optimal)
 
 
 def tokens_to_ties(flat: Flat, codes: Sequence[tuple[int, ...]]) -> np.ndarray:
@@ -226,11 +226,10 @@ def solve_milp_deviation(flat: Flat, totals: Sequence[Total], model: DamageModel
     c = np.concatenate([flat.cost, np.full(2 * m, penalty)])
     integrality = np.concatenate([np.ones(k), np.zeros(2 * m)])
     upper = np.concatenate([np.ones(k), np.full(2 * m, INF)])
-    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
-               constraints=LinearConstraint(full, rhs, rhs), options=highs_options(model))
-    assert res.x is not None, res.message  # feasible by construction: any reading, any slack
+    res = solve_milp_arrays(c, full, rhs, rhs, upper, integrality, highs_options(model))
+    assert res.x is not None  # feasible by construction: any reading, any slack
     chosen = chosen_readings(flat, res.x)
-    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.status == 0)
+    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.optimal)
 
 
 def solve_milp_fewest(flat: Flat, totals: Sequence[Total], model: DamageModel, penalty: float,
@@ -251,13 +250,11 @@ def solve_milp_fewest(flat: Flat, totals: Sequence[Total], model: DamageModel, p
     upper = np.concatenate([np.ones(k), big, big, np.ones(m)])
     lo = np.concatenate([rhs, np.full(m + 1, -INF)])
     hi = np.concatenate([rhs, np.zeros(m), [float(at_most)]])
-    options = {**highs_options(model), "node_limit": model.soft_nodes}
-    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(len(c)), upper),
-               constraints=LinearConstraint(full, lo, hi), options=options)
+    res = solve_milp_arrays(c, full, lo, hi, upper, integrality, {**highs_options(model), "mip_max_nodes": model.soft_nodes})
     if res.x is None:
         return None
     chosen = chosen_readings(flat, res.x)
-    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.status == 0)
+    return Solution(chosen, float(flat.cost[chosen].sum()), violated_totals(a, rhs, flat.n_rows, chosen), res.optimal)
 
 
 def violated_totals(a: csr_array, rhs: np.ndarray, n_rows: int, chosen: np.ndarray) -> tuple[int, ...]:
@@ -275,8 +272,8 @@ def _reach(flat: Flat, total: Total) -> float:
     return float(max(total_weights(flat, total).max(initial=0.0) * rows, total.value) + 1.0)
 
 
-def highs_options(model: DamageModel) -> dict:
-    return {"disp": False, "time_limit": model.time_limit, "mip_rel_gap": 0.0}
+def highs_options(model: DamageModel) -> dict[str, float | int]:
+    return {"time_limit": model.time_limit, "mip_rel_gap": 0.0}
 
 
 def chosen_readings(flat: Flat, x: np.ndarray) -> np.ndarray:
@@ -317,20 +314,27 @@ def local_alternatives(flat: Flat, solution: Solution, a: csr_array, cap: float,
     relief = min(0.0, float(extra[other].min(initial=0.0)))  # a partner may make the solution cheaper
     options = np.flatnonzero(other & (base + extra + relief <= cap + EPS)).tolist()
     delta.sort_indices()
-    indices, values, starts = delta.indices.tolist(), np.round(delta.data, 6).tolist(), delta.indptr.tolist()
+    values = np.round(delta.data, 6)
+    nonzero = values != 0
+    indices, values = delta.indices[nonzero].astype(np.int64), values[nonzero]
+    column = np.repeat(np.arange(delta.shape[1]), np.diff(delta.indptr))[nonzero]
+    starts = np.searchsorted(column, np.arange(delta.shape[1] + 1)).tolist()
+    changes: dict[bytes, int] = {}  # a change to the totals (its indices, then its values, as bytes) -> a reading making it
+    extras, owner = extra.tolist(), flat.owner.tolist()
     for k in options:
-        key = tuple((i, v) for i, v in zip(indices[starts[k]:starts[k + 1]], values[starts[k]:starts[k + 1]], strict=True) if v)
-        keys.setdefault(key, []).append((float(extra[k]), k))
+        key = indices[starts[k]:starts[k + 1]].tobytes() + values[starts[k]:starts[k + 1]].tobytes()
+        keys.setdefault(key, []).append((extras[k], k))
+        changes.setdefault(key, k)
     out: list[tuple[dict[int, int], float]] = []
     for key, entries in keys.items():
         entries.sort()
         if not key:
-            out += [({int(flat.owner[k]): k}, base + cost) for cost, k in entries if base + cost <= cap + EPS]
+            out += [({owner[k]: k}, base + cost) for cost, k in entries if base + cost <= cap + EPS]
             continue
-        opposite = keys.get(tuple((i, -v) for i, v in key), [])
-        opposite = sorted(opposite)
+        k0 = changes[key]
+        opposite = sorted(keys.get(indices[starts[k0]:starts[k0 + 1]].tobytes() + (-values[starts[k0]:starts[k0 + 1]]).tobytes(), []))
         for cost, k in entries:
-            partners = [(c, k2) for c, k2 in opposite if flat.owner[k2] != flat.owner[k] and base + cost + c <= cap + EPS]
+            partners = [(c, k2) for c, k2 in opposite if owner[k2] != owner[k] and base + cost + c <= cap + EPS]
             for c, k2 in partners if every_partner else partners[:1]:
-                out.append(({int(flat.owner[k]): k, int(flat.owner[k2]): k2}, base + cost + c))
+                out.append(({owner[k]: k, owner[k2]: k2}, base + cost + c))
     return out
