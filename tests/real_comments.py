@@ -1,12 +1,13 @@
 """The real opinion-table corpus (``tests/real/comments/``): public-comment results (意見 / 考え方)
 keyed by hand item by item, and how many of those items keikaku gives back whole.
 
-Every ``<slug>.pdf`` has a ``<slug>.keys.json`` (``tests/real/comments/PROVENANCE.md`` says where
-each document comes from, how it was keyed and the format). A printed item is *paired* when one
-``comments`` row of the document holds exactly its opinion and exactly its answer: compared after
-NFKC with all white space removed, so line breaks and spacing do not count, but a page footer, a
-repeated column header, a piece of the next item or a missing sentence do. Each row pairs at most
-one item. Besides the pairing the scorer counts:
+Every document (a PDF, or a text copy keikaku reads as text) has a ``<slug>.keys.json`` naming
+it (``tests/real/comments/PROVENANCE.md`` says where each document comes from, how it was keyed
+and the format). A printed item is *paired* when one ``comments`` row of the document holds
+exactly its opinion and exactly its answer: compared after NFKC with all white space removed, so
+line breaks and spacing do not count, but a page footer, a repeated column header, a piece of the
+next item or a missing sentence do. Each row pairs at most one item. Besides the pairing the
+scorer counts:
 
 * rows that pair no item (a split or merged item, a header read as an item);
 * invented project references: numbers in a row's ``project_refs`` that the keyed item does not
@@ -193,9 +194,15 @@ class DocumentScore:
         return sum(refers_right(r) for r in keyed), len(keyed)
 
 
+def source_file(slug: str) -> Path:
+    """The document a keys file is about: its ``file`` (a PDF or a text copy), else ``<slug>.pdf``."""
+    data = json.loads((COMMENTS / f"{slug}.keys.json").read_text(encoding="utf-8"))
+    return COMMENTS / data.get("file", f"{slug}.pdf")
+
+
 def extract(slug: str) -> Any:
     """The envelope keikaku gives for one corpus document (cached per process)."""
-    return pdf_to_result(COMMENTS / f"{slug}.pdf")
+    return pdf_to_result(source_file(slug))
 
 
 def score_document(slug: str) -> DocumentScore:
