@@ -145,18 +145,14 @@ def _index(table: Table) -> _TableIndex:
     held = _INDEXES.get(id(table))
     if held is not None and held[0] is table:
         return held[1]
-    by_slot: dict[tuple[int, int], TableCell] = {}
     spans: dict[int, list[BBox]] = {}
     for cell in table.cells:
-        for r in range(cell.row, cell.row + cell.row_span):
-            for c in range(cell.column, cell.column + cell.col_span):
-                by_slot.setdefault((r, c), cell)
         if cell.col_span == 1 and cell.bbox is not None:
             spans.setdefault(cell.column, []).append(cell.bbox)
     columns = {c: (min(b.x0 for b in boxes), max(b.x1 for b in boxes)) for c, boxes in spans.items()}
     if len(_INDEXES) >= _MAX_INDEXES:
         _INDEXES.clear()
-    index = _TableIndex(by_slot, columns)
+    index = _TableIndex(table.slot_cells, columns)
     _INDEXES[id(table)] = (table, index)
     return index
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from extractors.model.document import BBox, Cell, Line
@@ -106,9 +107,19 @@ class Table:
                     out[r][c] = cell.text
         return out
 
+    @cached_property
+    def slot_cells(self) -> dict[tuple[int, int], TableCell]:
+        """The cell covering each slot (row, column) a cell covers (worked out once per table)."""
+        out: dict[tuple[int, int], TableCell] = {}
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.row_span):
+                for c in range(cell.column, cell.column + cell.col_span):
+                    out.setdefault((r, c), cell)
+        return out
+
     def cell_at(self, row: int, column: int) -> TableCell | None:
         """The cell covering a slot (None for an empty slot no cell covers)."""
-        return next((c for c in self.cells if c.covers(row, column)), None)
+        return self.slot_cells.get((row, column))
 
     def as_lines(self) -> tuple[Line, ...]:
         """Every row as a line of cells, the form text extractions give (a merged cell's text on

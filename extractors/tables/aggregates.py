@@ -26,7 +26,6 @@ from extractors.tables.grid import value_main
 from extractors.tables.structure import Structure
 from schemas.quality import Code, Issue, Severity
 
-
 # A figure printed after its label in one cell (``均等割 68,310`` in a 見積書's amount column).
 LABELLED_FIGURE_RE = re.compile(r"^[^\d\s△▲-]{1,12}\s+(?=[△▲-]?\s*[\d,.]+$)")
 
@@ -55,9 +54,10 @@ def member_groups(paths: Sequence[tuple[str, ...]], totals: frozenset[int], tota
     members = [k for k in same_group if k not in totals]
     level = len(paths[total])
     deeper = any(len(paths[k]) > level for k in members)
-    siblings = [[k for k in group if len(paths[k]) == level] for group in (since, members)] if deeper else []
-    rest = [*previous, *(siblings[0] if siblings and siblings[0] else since)] if previous and since else []
-    return [g for g in (*siblings, since, members, previous, rest) if g]
+    since_level = [k for k in since if len(paths[k]) == level] if deeper else []
+    members_level = [k for k in members if len(paths[k]) == level] if deeper else []
+    rest = [*previous, *(since_level or since)] if previous and since else []
+    return [g for g in (since_level, members_level, since, members, previous, rest) if g]
 
 
 def ratio_column(structure: Structure, column: int) -> bool:

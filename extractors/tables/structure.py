@@ -48,7 +48,6 @@ from extractors.tables.captions import (
     table_units,
 )
 from extractors.tables.column_units import derived_column_units
-from extractors.tables.unit_columns import slots_to_cell_units
 from extractors.tables.grid import cell_to_text, is_mark, is_placeholder_text, is_value_text
 from extractors.tables.outline import (
     OUTLINE_MARKERS,
@@ -59,6 +58,7 @@ from extractors.tables.outline import (
     outline_rank,
     push_outline,
 )
+from extractors.tables.unit_columns import slots_to_cell_units
 
 MAX_HEADER_ROWS = 6
 PATH_SEPARATOR = " › "
@@ -545,12 +545,12 @@ def table_to_structure(table: Table) -> Structure:
 MAX_SUB_LABEL = 20  # characters
 
 
-def row_sub_label(by_slot: dict[tuple[int, int], TableCell], structure: Structure, row: int, column: int) -> str | None:
+def row_sub_label(table: Table, structure: Structure, row: int, column: int) -> str | None:
     """A label printed in a data column without heading, left of a figure on the same row
     (入院中 153 | うち重症 | 8; 上水道施設整備事業 | 上水道整備工事 | 373,504): it names that
     figure within its row. The nearest filled cell to the figure's left decides."""
     for c in range(column - 1, structure.stub_columns - 1, -1):
-        cell = by_slot.get((row, c))
+        cell = table.cell_at(row, c)
         text = label_text(cell.text).replace(" ", "") if cell is not None else ""
         if not text:
             continue
@@ -568,7 +568,6 @@ def is_note_mark(text: str) -> bool:
 
 def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tuple[int, int], int]) -> list[DataCell]:
     """Every filled cell of the body right of the stub (and those moved there), with its headers."""
-    by_slot = {(r, c): cell for cell in table.cells for r in range(cell.row, cell.row + cell.row_span) for c in range(cell.column, cell.column + cell.col_span)}
     out = []
     for cell in table.cells:
         text = cell_to_text(cell.text)
@@ -577,7 +576,7 @@ def structure_to_data_cells(table: Table, structure: Structure, moved: dict[tupl
         column = moved.get((cell.row, cell.column), cell.column)
         if column < structure.stub_columns:
             continue
-        sub_label = row_sub_label(by_slot, structure, cell.row, column) if is_data_value(text) else None
+        sub_label = row_sub_label(table, structure, cell.row, column) if is_data_value(text) else None
         period = structure.column_periods[column] or structure.row_periods[cell.row]
         if period is None and column in structure.comparison_columns:
             period = structure.comparison_period

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from extractors.normalize.amounts import parse_amount
 from extractors.tables.captions import is_bare_unit
-from extractors.tables.grid import value_main
+from extractors.tables.column_units import slot_number
 
 
 def is_figure(text: str) -> bool:
-    amount = parse_amount(value_main(text)) if text and not is_bare_unit(text) else None
-    return amount is not None and amount.unit is None
+    """A number printed without a unit of its own (``m3`` is none: it reads as 3 of m)."""
+    return slot_number(text) is not None
 
 
 def unit_columns(body: Sequence[Sequence[str]], stub_columns: int) -> list[int]:
